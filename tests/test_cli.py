@@ -1,0 +1,160 @@
+"The `fastgan` command end to end, in real subprocesses on the embedded digits"
+import csv, json, math, os, signal, subprocess, time
+from pathlib import Path
+import numpy as np, pytest
+from PIL import Image
+from safetensors.torch import load_file
+from conftest import FASTGAN, SMALL, fastgan, files
+
+RUN_FILES = ['checkpoint.safetensors', 'config.json', 'critic.safetensors', 'generator.safetensors', 'losses.png',
+             'metrics.csv', 'samples/epoch_001.png', 'samples/epoch_002.png']
+
+def metrics(run): return list(csv.DictReader(open(Path(run)/'metrics.csv')))
+
+def test_train_writes_a_complete_run(trained):
+    out, r = trained
+    assert sorted(files(out)) == RUN_FILES
+    assert str(out) in r.stdout
+    rows = metrics(out)
+    assert [row['epoch'] for row in rows] == ['0', '1']
+    for row in rows:
+        for k in ('train_loss', 'gen_loss', 'crit_loss', 'd_real', 'd_fake'): assert math.isfinite(float(row[k])), (k, row)
+    cfg = json.loads((out/'config.json').read_text())
+    assert (cfg['arch'], cfg['nz'], cfg['size'], cfg['channels'], cfg['epochs_done']) == ('DCGANGenerator', 100, 28, 1, 2)
+    assert cfg['classes'] == [str(i) for i in range(10)] and cfg['fastgan_version']
+    assert cfg['train']['n_images'] == 512 and cfg['train']['data'] == 'mnist5k'
+    grid = Image.open(out/'samples'/'epoch_002.png')
+    assert grid.size == (2 + 8*30, 2 + 8*30) and grid.mode == 'L'
+    assert Image.open(out/'losses.png').size[0] > 100
+    assert not [p for p in out.rglob('*tmp*')], "no temporary files left behind"
+
+def test_refuses_to_overwrite_a_run(run_copy):
+    before = files(run_copy)
+    r = fastgan('train', '--epochs', '1', *SMALL, '--out', run_copy)
+    assert r.returncode == 2
+    assert r.stderr.count('\n') == 1 and 'already holds a fastgan run' in r.stderr and 'Traceback' not in r.stderr
+    assert files(run_copy) == before
+
+def test_refuses_a_directory_of_other_files(tmp_path):
+    (tmp_path/'notes.txt').write_text('mine')
+    r = fastgan('train', '--epochs', '1', *SMALL, '--out', tmp_path)
+    assert r.returncode == 2 and 'already holds other files' in r.stderr
+    assert files(tmp_path) == {'notes.txt': b'mine'}
+
+def test_overwrite_replaces_the_run(run_copy):
+    r = fastgan('train', '--epochs', '1', *SMALL, '--seed', '1', '--out', run_copy, '--overwrite')
+    assert r.returncode == 0, r.stderr
+    assert [row['epoch'] for row in metrics(run_copy)] == ['0']
+    assert not (run_copy/'samples'/'epoch_002.png').exists()
+    assert json.loads((run_copy/'config.json').read_text())['train']['seed'] == 1
+
+def test_resume_continues_exactly(run_copy, tmp_path):
+    rows_before = metrics(run_copy)
+    r = fastgan('train', '--resume', '--epochs', '3', '--out', run_copy)
+    assert r.returncode == 0, r.stderr
+    assert 'epochs 3-3' in r.stdout
+    rows = metrics(run_copy)
+    assert [row['epoch'] for row in rows] == ['0', '1', '2'] and rows[:2] == rows_before
+    assert (run_copy/'samples'/'epoch_003.png').exists()
+    straight = tmp_path/'straight'
+    assert fastgan('train', '--epochs', '3', *SMALL, '--out', straight).returncode == 0
+    a, b = load_file(run_copy/'generator.safetensors'), load_file(straight/'generator.safetensors')
+    assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a), "2 epochs + resume 1 must equal 3 epochs straight"
+
+def test_resume_refuses_changed_options_and_missing_runs(run_copy, tmp_path):
+    before = files(run_copy)
+    r = fastgan('train', '--resume', '--epochs', '3', '--width', '16', '--out', run_copy)
+    assert r.returncode == 2 and '--width 16 differs from its 8' in r.stderr
+    assert files(run_copy) == before
+    r = fastgan('train', '--resume', '--out', tmp_path/'nothing')
+    assert r.returncode == 2 and 'no run to resume' in r.stderr
+
+def test_killed_run_resumes_to_the_same_weights(tmp_path):
+    "A run killed with SIGKILL mid-training resumes from its last complete epoch and ends where an uninterrupted run ends"
+    args = ['train', '--epochs', '6', *SMALL]
+    out = tmp_path/'killed'
+    p = subprocess.Popen([FASTGAN, *args, '--out', str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (out/'checkpoint.safetensors').exists() and time.time() < deadline and p.poll() is None: time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert (out/'checkpoint.safetensors').exists()
+    json.loads((out/'config.json').read_text())  # whole, not half-written
+    r = fastgan(*args[:3], '--resume', '--out', out)
+    assert r.returncode == 0, r.stderr
+    assert not [o for o in out.rglob('tmp*')], "resume clears temporary files a kill left behind"
+    straight = tmp_path/'straight'
+    assert fastgan(*args, '--out', straight).returncode == 0
+    a, b = load_file(out/'generator.safetensors'), load_file(straight/'generator.safetensors')
+    assert all((a[k] == b[k]).all() for k in a)
+    assert [row['epoch'] for row in metrics(out)] == [str(i) for i in range(6)]
+
+def test_missing_data_path_is_a_clear_error(tmp_path):
+    r = fastgan('train', '--data', tmp_path/'no-such-dir', '--out', tmp_path/'run')
+    assert r.returncode == 2
+    assert r.stderr == f"fastgan train: error: --data {tmp_path/'no-such-dir'}: no such file or directory; expected 'mnist5k', 'mnist', an IDX directory or an image folder\n"
+    assert not (tmp_path/'run').exists()
+
+@pytest.mark.parametrize('args,msg', [
+    (['--epochs', '0'], '--epochs 0: expected a positive integer'),
+    (['--bs', '-4'], '--bs -4: expected a positive integer'),
+    (['--lr', '0'], '--lr 0.0: expected a positive number'),
+    (['--arch', 'resnet'], "argument --arch: invalid choice: 'resnet'"),
+    (['--loss', 'hinge2'], "argument --loss: invalid choice: 'hinge2'"),
+    (['--epochs', 'ten'], "argument --epochs: invalid int value: 'ten'"),
+    (['--size', '30'], '--size 30: expected a side of 4-7 px times a power of two'),
+    (['--device', 'tpu'], '--device tpu: expected auto, cpu, cuda or mps'),
+])
+def test_bad_arguments_get_one_line_and_exit_2(tmp_path, args, msg):
+    r = fastgan('train', *args, '--out', tmp_path/'run')
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith('fastgan') and r.stderr.count('\n') == 1 and msg in r.stderr, r.stderr
+    assert not (tmp_path/'run').exists()
+
+def test_help_lists_every_option_with_its_default():
+    r = fastgan('train', '--help')
+    assert r.returncode == 0
+    for opt, default in [('--data', 'mnist5k'), ('--arch', 'dcgan'), ('--loss', 'ns'), ('--epochs', None), ('--bs', '64'), ('--lr', '0.0002'),
+                         ('--nz', '100'), ('--n-images', None), ('--seed', '0'), ('--device', 'auto'), ('--out', 'fastgan-run'),
+                         ('--resume', None), ('--overwrite', None)]:
+        assert opt in r.stdout, opt
+        if default: assert f'(default: {default})' in ' '.join(r.stdout.split()), (opt, default)
+    assert '--run' in fastgan('sample', '--help').stdout
+
+def test_sample_is_deterministic(trained, tmp_path):
+    run = trained[0]
+    for name, seed in [('a.npy', 0), ('b.npy', 0), ('c.npy', 1)]:
+        r = fastgan('sample', '--run', run, '--n', '50', '--seed', seed, '--out', tmp_path/name)
+        assert r.returncode == 0, r.stderr
+    a, b, c = (np.load(tmp_path/n) for n in ('a.npy', 'b.npy', 'c.npy'))
+    assert a.shape == (50, 28, 28) and a.dtype == np.uint8
+    assert (a == b).all() and not (a == c).all()
+    assert fastgan('sample', '--run', run, '--n', '16', '--out', tmp_path/'g.png').returncode == 0
+    assert Image.open(tmp_path/'g.png').size == (2 + 4*30, 2 + 4*30)
+
+def test_sample_errors(trained, tmp_path):
+    r = fastgan('sample', '--run', tmp_path/'none', '--out', tmp_path/'x.npy')
+    assert r.returncode == 2 and '--run' in r.stderr and r.stderr.count('\n') == 1
+    r = fastgan('sample', '--run', trained[0], '--out', tmp_path/'x.jpg')
+    assert r.returncode == 2 and 'expected a .png or .npy' in r.stderr
+    (tmp_path/'keep.npy').write_bytes(b'mine')
+    r = fastgan('sample', '--run', trained[0], '--out', tmp_path/'keep.npy')
+    assert r.returncode == 2 and 'already exists' in r.stderr and (tmp_path/'keep.npy').read_bytes() == b'mine'
+
+def test_image_folder_rgb_run(tmp_path):
+    "A folder of class subfolders, resized to 32 px RGB, trains and samples (n, H, W, C)"
+    from fastgan.data import load_mnist5k
+    m = load_mnist5k()
+    for i in range(0, 5000, 40):  # the embedded digits are sorted by class
+        d = tmp_path/'imgs'/f'class{int(m.y[i]) % 2}'; d.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(m.x[i, 0].numpy()).convert('RGB').save(d/f'{i}.png')
+    r = fastgan('train', '--data', tmp_path/'imgs', '--size', '32', '--channels', '3', '--epochs', '1', '--width', '8', '--bs', '32', '--out', tmp_path/'run')
+    assert r.returncode == 0, r.stderr
+    cfg = json.loads((tmp_path/'run'/'config.json').read_text())
+    assert (cfg['size'], cfg['channels'], cfg['classes']) == (32, 3, ['class0', 'class1'])
+    assert fastgan('sample', '--run', tmp_path/'run', '--n', '5', '--out', tmp_path/'s.npy').returncode == 0
+    assert np.load(tmp_path/'s.npy').shape == (5, 32, 32, 3)
+
+def test_mlp_arch_and_minimax_loss(tmp_path):
+    r = fastgan('train', '--arch', 'mlp', '--loss', 'minimax', '--epochs', '1', '--n-images', '256', '--out', tmp_path/'run')
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path/'run'/'config.json').read_text())['generator']['class'] == 'MLPGenerator'
