@@ -48,17 +48,19 @@ def test_overwrite_replaces_the_run(run_copy):
     assert not (run_copy/'samples'/'epoch_002.png').exists()
     assert json.loads((run_copy/'config.json').read_text())['train']['seed'] == 1
 
-def test_resume_continues_exactly(run_copy, tmp_path):
-    rows_before = metrics(run_copy)
-    r = fastgan('train', '--resume', '--epochs', '3', '--out', run_copy)
+def test_resume_continues_exactly(tmp_path):
+    "A constant-schedule run of 2 epochs, resumed to 3, ends bit-identical to 3 epochs straight"
+    run, straight = tmp_path/'run', tmp_path/'straight'
+    assert fastgan('train', '--epochs', '2', '--schedule', 'constant', *SMALL, '--out', run).returncode == 0
+    rows_before = metrics(run)
+    r = fastgan('train', '--resume', '--epochs', '3', '--out', run)
     assert r.returncode == 0, r.stderr
     assert 'epochs 3-3' in r.stdout
-    rows = metrics(run_copy)
+    rows = metrics(run)
     assert [row['epoch'] for row in rows] == ['0', '1', '2'] and rows[:2] == rows_before
-    assert (run_copy/'samples'/'epoch_003.png').exists()
-    straight = tmp_path/'straight'
-    assert fastgan('train', '--epochs', '3', *SMALL, '--out', straight).returncode == 0
-    a, b = load_file(run_copy/'generator.safetensors'), load_file(straight/'generator.safetensors')
+    assert (run/'samples'/'epoch_003.png').exists()
+    assert fastgan('train', '--epochs', '3', '--schedule', 'constant', *SMALL, '--out', straight).returncode == 0
+    a, b = load_file(run/'generator.safetensors'), load_file(straight/'generator.safetensors')
     assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a), "2 epochs + resume 1 must equal 3 epochs straight"
 
 def test_resume_refuses_changed_options_and_missing_runs(run_copy, tmp_path):
@@ -113,7 +115,7 @@ def test_bad_arguments_get_one_line_and_exit_2(tmp_path, args, msg):
 def test_help_lists_every_option_with_its_default():
     r = fastgan('train', '--help')
     assert r.returncode == 0
-    for opt, default in [('--data', 'mnist5k'), ('--arch', 'dcgan'), ('--loss', 'ns'), ('--epochs', None), ('--bs', '64'), ('--lr', '0.0002'),
+    for opt, default in [('--data', 'mnist5k'), ('--arch', 'dcgan'), ('--loss', 'ns'), ('--epochs', None), ('--bs', '32'), ('--lr', '0.001'), ('--schedule', 'one-cycle'),
                          ('--nz', '100'), ('--n-images', None), ('--seed', '0'), ('--device', 'auto'), ('--out', 'fastgan-run'),
                          ('--resume', None), ('--overwrite', None)]:
         assert opt in r.stdout, opt
