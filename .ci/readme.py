@@ -16,6 +16,7 @@ def render(nb):
             m = re.match(r'# (.+)\n+> (.+)', body)  # title and summary, as nbdev renders them
             out.append(f"# {m[1]}\n\n> {m[2]}" + body[m.end():] if m else body)
         else: out.append(f"```python\n{body}\n```")
+    out = [re.sub(r"\]\(images/", "](nbs/images/", o) for o in out]  # README sits one folder above the notebooks
     return '\n\n'.join(out) + '\n\n<!-- made from nbs/index.ipynb by .ci/readme.py; edit the notebook, not this file -->\n'
 
 txt = render(root/'nbs'/'index.ipynb')

@@ -7,7 +7,7 @@ Docs: https://fastgan.github.io/fastgan/index.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #95eccb17
+# %% ../nbs/index.ipynb #0b1b706c
 from fastai.basics import *
 from fastgan.data import *
 from fastgan.models import *
