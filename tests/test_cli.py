@@ -37,9 +37,10 @@ def test_refuses_to_overwrite_a_run(run_copy):
 
 def test_refuses_a_directory_of_other_files(tmp_path):
     (tmp_path/'notes.txt').write_text('mine')
-    r = fastgan('train', '--epochs', '1', *SMALL, '--out', tmp_path)
-    assert r.returncode == 2 and 'already holds other files' in r.stderr
-    assert files(tmp_path) == {'notes.txt': b'mine'}
+    for extra in ([], ['--overwrite']):
+        r = fastgan('train', '--epochs', '1', *SMALL, '--out', tmp_path, *extra)
+        assert r.returncode == 2 and 'holds files that are not a fastgan run' in r.stderr
+        assert files(tmp_path) == {'notes.txt': b'mine'}
 
 def test_overwrite_replaces_the_run(run_copy):
     r = fastgan('train', '--epochs', '1', *SMALL, '--seed', '1', '--out', run_copy, '--overwrite')
@@ -69,7 +70,7 @@ def test_resume_refuses_changed_options_and_missing_runs(run_copy, tmp_path):
     assert r.returncode == 2 and '--width 16 differs from its 8' in r.stderr
     assert files(run_copy) == before
     r = fastgan('train', '--resume', '--out', tmp_path/'nothing')
-    assert r.returncode == 2 and 'no run to resume' in r.stderr
+    assert r.returncode == 2 and 'holds no run of fastgan train to resume' in r.stderr
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
     "A run killed with SIGKILL mid-training resumes from its last complete epoch and ends where an uninterrupted run ends"
