@@ -7,7 +7,7 @@ Docs: https://fastgan.github.io/fastgan/index.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #1e13cad8
+# %% ../nbs/index.ipynb #515b9b0c
 from fastai.basics import *
 from fastgan.data import *
 from fastgan.models import *
