@@ -15,11 +15,11 @@ from fastgan.models import gan_models
 from fastgan.learner import GANLearner
 
 CANDIDATES = [  # name, arch, width, bs, lr, schedule, epochs (sized for ~2 minutes each here)
-    ('baseline: DCGAN paper (w64, bs64, 2e-4 constant)', 'dcgan', 64, 64, 2e-4, 'constant', 17),
+    ('baseline: DCGAN paper (w64, bs64, 2e-4 constant)', 'dcgan', 64, 64, 2e-4, 'constant', 20),
     ('default: w32, bs32, one-cycle 1e-3', 'dcgan', 32, 32, 1e-3, 'one-cycle', 35),
-    ('w32, bs32, 2e-4 constant', 'dcgan', 32, 32, 2e-4, 'constant', 35),
-    ('w32, bs64, 2e-4 constant', 'dcgan', 32, 64, 2e-4, 'constant', 40),
-    ('seed MLP (bs64, 2e-4 constant)', 'mlp', 0, 64, 2e-4, 'constant', 48),
+    ('w32, bs32, 2e-4 constant', 'dcgan', 32, 32, 2e-4, 'constant', 37),
+    ('w32, bs64, 2e-4 constant', 'dcgan', 32, 64, 2e-4, 'constant', 50),
+    ('seed MLP (bs64, 2e-4 constant)', 'mlp', 0, 64, 2e-4, 'constant', 55),
 ]
 
 def train_judge(images, seed=0, epochs=8):
