@@ -110,7 +110,9 @@ def read_idx(fn): # an IDX file, gzipped (.gz) or not
 def _find_idx(path, stem):
     return first(f for f in [path/stem, path/f'{stem}.gz', path/stem.replace('-idx', '.idx'), path/f"{stem.replace('-idx', '.idx')}.gz"] if f.exists())
 
-def is_idx_dir(path): return Path(path).is_dir() and _find_idx(Path(path), _IDX_IMAGES) is not None
+def is_idx_dir(path):
+    "Does `path` hold IDX training images?"
+    return Path(path).is_dir() and _find_idx(Path(path), _IDX_IMAGES) is not None
 
 def load_idx(path, size:int=28): # a directory holding train-images-idx3-ubyte[.gz]
     "Images (and labels, if present) from an IDX directory such as a local copy of MNIST, Fashion-MNIST or KMNIST"
@@ -138,8 +140,13 @@ def get_images(data:str='mnist5k', # 'mnist5k', 'mnist', or a path to an IDX dir
     return load_image_folder(path, size, channels)
 
 # %% ../nbs/00_data.ipynb #aedfd1de
-def to_float(x:Tensor): return x.float().div_(127.5).sub_(1) # uint8 [0, 255] -> float [-1, 1]
-def to_uint8(x:Tensor): return x.detach().add(1).mul_(127.5).round_().clamp_(0, 255).byte() # float [-1, 1] -> uint8
+def to_float(x:Tensor):
+    "uint8 images in [0, 255] -> float in [-1, 1]"
+    return x.float().div_(127.5).sub_(1)
+
+def to_uint8(x:Tensor):
+    "float images in [-1, 1] -> uint8 in [0, 255], rounded and clamped"
+    return x.detach().add(1).mul_(127.5).round_().clamp_(0, 255).byte()
 
 # %% ../nbs/00_data.ipynb #0a60fbdb
 class ImageDL(DataLoader):

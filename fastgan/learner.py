@@ -33,7 +33,9 @@ class GANModule(nn.Module):
         self.generator, self.critic = generator, critic
     def forward(self, z): return self.generator(z)
 
-def gan_splitter(m:GANModule): return [params(m.generator), params(m.critic)]
+def gan_splitter(m:GANModule):
+    "Two parameter groups for the optimizer: the generator's, then the critic's"
+    return [params(m.generator), params(m.critic)]
 
 # %% ../nbs/03_learner.ipynb #f064dc2d
 class GANTrainer(Callback):
