@@ -157,7 +157,10 @@ def test_image_folder_rgb_run(tmp_path):
     assert fastgan('sample', '--run', tmp_path/'run', '--n', '5', '--out', tmp_path/'s.npy').returncode == 0
     assert np.load(tmp_path/'s.npy').shape == (5, 32, 32, 3)
 
-def test_mlp_arch_and_minimax_loss(tmp_path):
-    r = fastgan('train', '--arch', 'mlp', '--loss', 'minimax', '--epochs', '1', '--n-images', '256', '--out', tmp_path/'run')
+@pytest.mark.parametrize('arch,loss', [('mlp', 'minimax'), ('dcgan', 'lsgan'), ('dcgan', 'hinge')])
+def test_other_archs_and_losses_train(tmp_path, arch, loss):
+    r = fastgan('train', '--arch', arch, '--loss', loss, '--epochs', '1', '--n-images', '256', '--width', '8', '--out', tmp_path/'run')
     assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path/'run'/'config.json').read_text())['generator']['class'] == 'MLPGenerator'
+    cfg = json.loads((tmp_path/'run'/'config.json').read_text())
+    assert cfg['generator']['class'] == {'mlp': 'MLPGenerator', 'dcgan': 'DCGANGenerator'}[arch] and cfg['train']['loss'] == loss
+    assert all(math.isfinite(float(v)) for k, v in metrics(tmp_path/'run')[0].items() if k not in ('epoch', 'time'))
