@@ -43,8 +43,12 @@ class GANTrainer(Callback):
     def __init__(self, loss:str|GANLoss='ns', # adversarial loss: a name in `LOSSES` or a `GANLoss`
                  n_crit:int=1,                # critic steps per real batch
                  n_fixed:int=64,              # images in the per-epoch fixed-noise grid (0: none)
-                 fixed_seed:int=0):           # seed of the fixed noise
-        store_attr('n_crit,n_fixed,fixed_seed')
+                 fixed_seed:int=0,            # seed of the fixed noise
+                 gp:float=0.,                 # weight of the gradient penalty (WGAN-GP: 10)
+                 r1:float=0.,                 # γ of the R1 penalty on real images (added as γ/2 · R1)
+                 r1_every:int=1,              # lazy R1: compute it every this many critic steps, scaled up to match
+                 clip:float|None=None):       # clip critic weights to [-clip, clip] after each step (original WGAN: 0.01)
+        store_attr('n_crit,n_fixed,fixed_seed,gp,r1,r1_every,clip')
         self.gan_loss, self.grids = get_loss(loss), []
 
     def noise(self, n, device): return torch.randn(n, self.model.generator.nz, device=device)
@@ -56,10 +60,21 @@ class GANTrainer(Callback):
     def critic_step(self, real, fake):
         "One critic update on a real and a (detached) fake batch"
         self.model.zero_grad(set_to_none=True)
-        d_real, d_fake = self.model.critic(real), self.model.critic(fake)
+        critic = self.model.critic
+        d_real, d_fake = critic(real), critic(fake)
         loss = self.gan_loss.critic(d_real, d_fake)
-        self._step(loss)
-        self.crit_loss, self.d_real, self.d_fake = loss.detach(), d_real.detach().mean(), d_fake.detach().mean()
+        penalty = torch.zeros((), device=real.device)
+        if self.gp: penalty = penalty + self.gp * gradient_penalty(critic, real, fake)
+        if self.r1 and self.critic_steps() % self.r1_every == 0: penalty = penalty + self.r1/2 * self.r1_every * r1_penalty(critic, real)
+        self._step(loss + penalty)
+        if self.clip:
+            with torch.no_grad():
+                for p in critic.parameters(): p.clamp_(-self.clip, self.clip)
+        self.crit_loss, self.penalty, self.d_real, self.d_fake = loss.detach(), penalty.detach(), d_real.detach().mean(), d_fake.detach().mean()
+
+    def critic_steps(self):
+        "Critic steps taken so far (Adam's step count, so it survives checkpoints)"
+        return self.opt.state[first(self.model.critic.parameters())].get('step', 0)
 
     def generator_step(self, fake):
         "One generator update through the frozen critic's verdict on `fake`"
@@ -88,6 +103,11 @@ class GANTrainer(Callback):
         self.learn.pred, self.learn.loss = fake.detach(), self.gen_loss
         raise CancelBatchException  # both steps are done: skip fastai's single loss and step
 
+    def before_fit(self):
+        if (self.gp or self.r1) and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.critic.modules()):
+            raise ValueError("gradient penalties (gp, r1) need a critic without batch norm: batch norm mixes the images of a batch, "
+                             "so the per-image gradient the penalty constrains is not the critic's; use a critic without batch norm")
+
     def before_validate(self): raise CancelValidException  # a GAN has no validation loss to compute
 
     def after_epoch(self):
@@ -114,8 +134,9 @@ class GANLearner(Learner):
                  n_crit:int=1,                   # critic steps per real batch
                  wd:float=0.,                    # decoupled weight decay
                  n_fixed:int=64,                 # images in the per-epoch fixed-noise grid
+                 gp:float=0., r1:float=0., r1_every:int=1, clip:float|None=None, # critic penalties: see `GANTrainer`
                  cbs=None, metrics=None, **kwargs):
-        trainer = GANTrainer(loss, n_crit, n_fixed)
+        trainer = GANTrainer(loss, n_crit, n_fixed, gp=gp, r1=r1, r1_every=r1_every, clip=clip)
         super().__init__(dls, GANModule(generator, critic), loss_func=trainer.gan_loss, lr=lr, wd=wd,
                          opt_func=partial(Adam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
                          splitter=gan_splitter, cbs=L(trainer)+L(cbs),
