@@ -69,7 +69,8 @@ def load_image_folder(path, size:int=28, channels:int|None=None): # `channels` N
     if not path.is_dir(): raise DataError(f"{path}: not a directory; expected a folder of image files")
     files = get_image_files(path)
     if not files: raise DataError(f"{path}: no image files found; expected .png, .jpg, ... files, optionally in class subfolders")
-    if channels is None: channels = 1 if Image.open(files[0]).mode in ('1', 'L', 'I', 'I;16', 'F') else 3
+    if channels is None:
+        with Image.open(files[0]) as img: channels = 1 if img.mode in ('1', 'L', 'I', 'I;16', 'F') else 3
     if channels not in (1, 3): raise DataError(f"channels={channels}: expected 1 (grayscale) or 3 (RGB)")
     mode = 'L' if channels == 1 else 'RGB'
     def _load(fn):
@@ -98,7 +99,7 @@ _IDX_IMAGES, _IDX_LABELS = 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'
 def read_idx(fn): # an IDX file, gzipped (.gz) or not
     "Read a uint8 IDX file into a tensor"
     fn = Path(fn)
-    data = (gzip.open if fn.suffix == '.gz' else open)(fn, 'rb').read()
+    with (gzip.open if fn.suffix == '.gz' else open)(fn, 'rb') as f: data = f.read()
     if len(data) < 4 or data[:2] != b'\0\0' or data[2] != 8:
         raise DataError(f"{fn}: not a uint8 IDX file; expected the MNIST file format (magic 0x0000 08 NN)")
     nd = data[3]
