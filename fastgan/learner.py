@@ -6,8 +6,8 @@ Docs: https://fastgan.github.io/fastgan/learner.html.md"""
 
 # %% ../nbs/03_learner.ipynb #a4abc8e9
 from __future__ import annotations
-import json, random
-import numpy as np, torch, torch.nn as nn
+import contextlib, copy, inspect, json, random
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
 from fastcore.xtras import atomic_save
@@ -23,95 +23,225 @@ from .models import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['GANModule', 'gan_splitter', 'GANTrainer', 'GANStat', 'GANLearner', 'plot_losses', 'SaveRun']
+__all__ = ['AUGMENTS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'rand_brightness', 'rand_saturation', 'rand_contrast',
+           'rand_translation', 'rand_cutout', 'augment_policy', 'diff_augment', 'amp_dtype', 'GANTrainer', 'GANStat',
+           'GANLearner', 'plot_losses', 'SaveRun']
 
 # %% ../nbs/03_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
-    "A generator and a critic in one module; calling it runs the generator"
-    def __init__(self, generator:nn.Module, critic:nn.Module):
+    "A generator and a critic in one module, with an optional EMA copy of the generator; calling it runs the generator"
+    def __init__(self, generator:nn.Module, critic:nn.Module,
+                 ema:bool=False): # keep a moving-average copy of the generator (updated by `GANTrainer`)
         super().__init__()
         self.generator, self.critic = generator, critic
-    def forward(self, z): return self.generator(z)
+        self.ema = copy.deepcopy(generator).requires_grad_(False) if ema else None
+    def forward(self, *args): return self.generator(*args)  # (noise,) or (noise, labels)
 
 def gan_splitter(m:GANModule):
     "Two parameter groups for the optimizer: the generator's, then the critic's"
     return [params(m.generator), params(m.critic)]
 
+def has_batchnorm(m:nn.Module):
+    "Does `m` contain a batch norm layer?"
+    return any(isinstance(o, nn.modules.batchnorm._BatchNorm) for o in m.modules())
+
+# %% ../nbs/03_learner.ipynb #2d7909b9
+def rand_brightness(x): return x + (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) - 0.5)
+def rand_saturation(x):
+    m = x.mean(1, keepdim=True)
+    return (x - m) * (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) * 2) + m
+def rand_contrast(x):
+    m = x.mean([1, 2, 3], keepdim=True)
+    return (x - m) * (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) + 0.5) + m
+
+def rand_translation(x, ratio:float=0.125):
+    "Shift each image by up to `ratio` of its side, filling with zeros"
+    bs, _, h, w = x.shape
+    sh, sw = int(h*ratio + 0.5), int(w*ratio + 0.5)
+    ty = torch.randint(-sh, sh+1, (bs, 1, 1), device=x.device)
+    tx = torch.randint(-sw, sw+1, (bs, 1, 1), device=x.device)
+    b, i, j = torch.meshgrid(*(torch.arange(n, device=x.device) for n in (bs, h, w)), indexing='ij')
+    i, j = (i + ty + 1).clamp(0, h+1), (j + tx + 1).clamp(0, w+1)
+    return F.pad(x, [1, 1, 1, 1]).permute(0, 2, 3, 1)[b, i, j].permute(0, 3, 1, 2)
+
+def rand_cutout(x, ratio:float=0.5):
+    "Zero a random square of `ratio` of the side in each image"
+    bs, _, h, w = x.shape
+    ch, cw = int(h*ratio + 0.5), int(w*ratio + 0.5)
+    top = torch.randint(0, h + (1 - ch % 2), (bs, 1, 1), device=x.device) - ch//2
+    left = torch.randint(0, w + (1 - cw % 2), (bs, 1, 1), device=x.device) - cw//2
+    i, j = torch.arange(h, device=x.device).view(1, -1, 1), torch.arange(w, device=x.device).view(1, 1, -1)
+    cut = (i >= top) & (i < top + ch) & (j >= left) & (j < left + cw)
+    return x * (~cut).unsqueeze(1).to(x.dtype)
+
+AUGMENTS = {'color': [rand_brightness, rand_saturation, rand_contrast], 'translation': [rand_translation], 'cutout': [rand_cutout]}
+
+def augment_policy(policy:str|None): # comma-separated names from `AUGMENTS`, e.g. 'color,translation,cutout'
+    "The list of policy names in `policy`, checked"
+    names = [o.strip() for o in (policy or '').split(',') if o.strip()]
+    bad = [o for o in names if o not in AUGMENTS]
+    if bad: raise ValueError(f"augment policy {policy!r}: {bad[0]!r} is not one of {', '.join(AUGMENTS)}")
+    return names
+
+def diff_augment(x:Tensor, policy:str='color,translation,cutout'):
+    "DiffAugment: apply the augmentations of `policy` to images `x`, differentiably"
+    for name in augment_policy(policy):
+        for f in AUGMENTS[name]: x = f(x)
+    return x
+
 # %% ../nbs/03_learner.ipynb #f064dc2d
+class _OneGroup:
+    "One parameter group of a fastai optimizer, dressed as a torch optimizer for `GradScaler`"
+    def __init__(self, opt, i): self.opt, self.i = opt, i
+    @property
+    def param_groups(self): return [{'params': list(self.opt.param_lists[self.i])}]
+    def step(self): self.opt.step()  # the other network has no gradients, so only this group moves
+
+def amp_dtype(amp:bool|str, device) -> torch.dtype|None:
+    "The autocast dtype for `amp` (False, True, 'bf16' or 'fp16') on `device`; None when off"
+    if amp not in (False, None, True, 'bf16', 'fp16'): raise ValueError(f"amp={amp!r}: expected False, True, 'bf16' or 'fp16'")
+    if not amp: return None
+    if amp is True: amp = 'bf16' if torch.device(device).type != 'cuda' or torch.cuda.is_bf16_supported() else 'fp16'
+    return torch.bfloat16 if amp == 'bf16' else torch.float16
+
 class GANTrainer(Callback):
     "Train a `GANModule`: per real batch, `n_crit` critic steps then one generator step, each moving only its own network"
     def __init__(self, loss:str|GANLoss='ns', # adversarial loss: a name in `LOSSES` or a `GANLoss`
-                 n_crit:int=1,                # critic steps per real batch
+                 n_crit:int|Callable=1,       # critic steps per real batch, or a function of training progress (0-1) returning it
                  n_fixed:int=64,              # images in the per-epoch fixed-noise grid (0: none)
                  fixed_seed:int=0,            # seed of the fixed noise
-                 gp:float=0.,                 # weight of the gradient penalty (WGAN-GP: 10)
+                 gp:float|None=None,          # weight of the gradient penalty (None: the loss's own, 10 for 'wgan-gp')
                  r1:float=0.,                 # γ of the R1 penalty on real images (added as γ/2 · R1)
                  r1_every:int=1,              # lazy R1: compute it every this many critic steps, scaled up to match
-                 clip:float|None=None):       # clip critic weights to [-clip, clip] after each step (original WGAN: 0.01)
-        store_attr('n_crit,n_fixed,fixed_seed,gp,r1,r1_every,clip')
-        self.gan_loss, self.grids = get_loss(loss), []
+                 clip:float|None=None,        # clip critic weights to [-clip, clip] after each step (None: the loss's own, 0.01 for 'wgan')
+                 ema:float|None=None,         # decay of the generator's exponential moving average (e.g. 0.999); None: no EMA
+                 ema_start:int=0,             # generator steps before the EMA starts averaging (a plain copy until then)
+                 augment:str|None=None,       # DiffAugment policy for the critic's inputs, e.g. 'color,translation,cutout'
+                 amp:bool|str=False):         # mixed precision: 'bf16', 'fp16' (a gradient scaler per network), True (bf16 where supported)
+        self.gan_loss = get_loss(loss)
+        store_attr('n_crit,n_fixed,fixed_seed,r1,r1_every,ema,ema_start,augment,amp')
+        self.gp = self.gan_loss.gp if gp is None else gp
+        self.clip = self.gan_loss.clip if clip is None else clip
+        augment_policy(augment)
+        amp_dtype(amp, 'cpu')
+        self.grids, self.scalers, self.scaler_state, self._ac = [], None, None, None
+        self._dev, self._dtype = torch.device('cpu'), None  # set for the data's device by `before_fit`
 
+    @property
+    def conditional(self): return bool(getattr(self.model.generator, 'n_classes', 0))
     def noise(self, n, device): return torch.randn(n, self.model.generator.nz, device=device)
+    def inputs(self, n, device, y=None): return (self.noise(n, device),) if y is None else (self.noise(n, device), y)
+    def aug(self, x): return diff_augment(x, self.augment) if self.augment else x
+    def autocast(self): return torch.autocast(self._dev.type, self._dtype) if self._dtype else contextlib.nullcontext()
 
-    def _step(self, loss):
-        loss.backward()
-        self.opt.step()  # only parameters with a gradient move
+    def _step(self, loss, group): # `group`: 0 the generator, 1 the critic
+        if self.scalers is None:
+            loss.backward()
+            return self.opt.step()  # only parameters with a gradient move
+        s = self.scalers[group]
+        s.scale(loss).backward()
+        s.step(self._groups[group])  # unscales; skips the step if this network's gradients overflowed
+        s.update()
 
-    def critic_step(self, real, fake):
-        "One critic update on a real and a (detached) fake batch"
+    def critic_step(self, real, fake, y=None):
+        "One critic update on a real and a (detached) fake batch, with their labels `y` when conditional"
         self.model.zero_grad(set_to_none=True)
-        critic = self.model.critic
-        d_real, d_fake = critic(real), critic(fake)
+        critic = self.model.critic if y is None else partial(self.model.critic, y=y)
+        real, fake = self.aug(real), self.aug(fake.detach())
+        with self.autocast(): d_real, d_fake = critic(real).float(), critic(fake).float()
         loss = self.gan_loss.critic(d_real, d_fake)
         penalty = torch.zeros((), device=real.device)
         if self.gp: penalty = penalty + self.gp * gradient_penalty(critic, real, fake)
         if self.r1 and self.critic_steps() % self.r1_every == 0: penalty = penalty + self.r1/2 * self.r1_every * r1_penalty(critic, real)
-        self._step(loss + penalty)
+        self._step(loss + penalty, 1)
         if self.clip:
             with torch.no_grad():
-                for p in critic.parameters(): p.clamp_(-self.clip, self.clip)
+                for p in self.model.critic.parameters(): p.clamp_(-self.clip, self.clip)
         self.crit_loss, self.penalty, self.d_real, self.d_fake = loss.detach(), penalty.detach(), d_real.detach().mean(), d_fake.detach().mean()
 
+    def _adam_steps(self, m): return self.opt.state[first(m.parameters())].get('step', 0)
     def critic_steps(self):
         "Critic steps taken so far (Adam's step count, so it survives checkpoints)"
-        return self.opt.state[first(self.model.critic.parameters())].get('step', 0)
+        return self._adam_steps(self.model.critic)
+    def generator_steps(self):
+        "Generator steps taken so far (Adam's step count)"
+        return self._adam_steps(self.model.generator)
 
-    def generator_step(self, fake):
-        "One generator update through the frozen critic's verdict on `fake`"
+    def generator_step(self, fake, y=None):
+        "One generator update through the frozen critic's verdict on `fake`, then the EMA update"
         self.model.zero_grad(set_to_none=True)
-        self.model.critic.requires_grad_(False)
-        try: loss = self.gan_loss.generator(self.model.critic(fake))
-        finally: self.model.critic.requires_grad_(True)
-        self._step(loss)
+        critic = self.model.critic.requires_grad_(False)
+        try:
+            with self.autocast(): d_fake = critic(*(self.aug(fake),) if y is None else (self.aug(fake), y)).float()
+            loss = self.gan_loss.generator(d_fake)
+        finally: critic.requires_grad_(True)
+        self._step(loss, 0)
         self.gen_loss = loss.detach()
+        if self.ema: self.update_ema()
+
+    @torch.no_grad()
+    def update_ema(self):
+        "ema ← decay·ema + (1-decay)·generator (a copy until `ema_start` generator steps); buffers are copied"
+        ema, g = self.model.ema, self.model.generator
+        decay = self.ema if self.generator_steps() > self.ema_start else 0.
+        for e, p in zip(ema.parameters(), g.parameters()): e.lerp_(p, 1 - decay)
+        for e, b in zip(ema.buffers(), g.buffers()): e.copy_(b)
+
+    def _end_autocast(self):
+        if self._ac is not None: self._ac.__exit__(None, None, None)
+        self._ac = None
 
     def before_batch(self):
-        "Give fastai the generator's inputs: noise drawn on the batch's device; the real images become the target"
+        "Give fastai the generator's inputs: noise drawn on the batch's device (and the batch's labels); the real images become the target"
         if not self.training: return
-        real = self.xb[0]
-        self.learn.xb, self.learn.yb = (self.noise(len(real), real.device),), (real,)
+        real, y = self.xb[0], (self.yb[0] if self.conditional and len(self.yb) else None)
+        if self.conditional and y is None: raise ValueError("a conditional generator needs labelled data: the batches hold no labels")
+        self.learn.xb, self.learn.yb = self.inputs(len(real), real.device, y), (real,)
+        self._ac = self.autocast()
+        self._ac.__enter__()   # fastai's forward pass of the generator runs under autocast too
 
     def after_pred(self):
         "fastai has run the generator (`pred` = fakes): train the critic, then the generator on the same fakes"
         if not self.training: return
-        real, fake = self.yb[0], self.pred
-        for _ in range(self.n_crit-1):
-            with torch.no_grad(): extra = self.model.generator(self.noise(len(real), real.device))
-            self.critic_step(real, extra)
-        self.critic_step(real, fake.detach())
-        self.generator_step(fake)
+        self._end_autocast()
+        real, fake, y = self.yb[0], self.pred, (self.xb[1] if self.conditional else None)
+        n_crit = self.n_crit(self.pct_train) if callable(self.n_crit) else self.n_crit
+        for _ in range(n_crit-1):
+            with torch.no_grad(), self.autocast(): extra = self.model.generator(*self.inputs(len(real), real.device, y))
+            self.critic_step(real, extra, y)
+        self.critic_step(real, fake, y)
+        self.generator_step(fake, y)
         self.learn.pred, self.learn.loss = fake.detach(), self.gen_loss
         raise CancelBatchException  # both steps are done: skip fastai's single loss and step
 
+    def after_batch(self): self._end_autocast()
+
     def before_fit(self):
-        if (self.gp or self.r1) and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.critic.modules()):
+        m = self.model
+        if (self.gp or self.r1) and has_batchnorm(m.critic):
             raise ValueError("gradient penalties (gp, r1) need a critic without batch norm: batch norm mixes the images of a batch, "
-                             "so the per-image gradient the penalty constrains is not the critic's; use a critic without batch norm")
+                             "so the per-image gradient the penalty constrains is not the critic's; use a critic with norm='none', 'layer' or 'instance'")
+        if self.ema and getattr(m, 'ema', None) is None: raise ValueError("ema: the model has no EMA copy; build it with GANModule(generator, critic, ema=True)")
+        self._dev = torch.device(getattr(self.dls, 'device', None) or first(m.parameters()).device)
+        self._dtype = amp_dtype(self.amp, self._dev)
+        self.scalers = [torch.amp.GradScaler(self._dev.type) for _ in range(2)] if self._dtype == torch.float16 else None
+        if self.scalers and self.scaler_state:
+            for s, st in zip(self.scalers, self.scaler_state): s.load_state_dict(st)
+        self._groups = [_OneGroup(self.opt, i) for i in range(2)]
 
     def before_validate(self): raise CancelValidException  # a GAN has no validation loss to compute
 
+    def sampler(self):
+        "The generator that samples: the EMA copy when there is one"
+        ema = getattr(self.model, 'ema', None)
+        return self.model.generator if ema is None else ema
+
+    def fixed_labels(self, n:int):
+        "Labels of the fixed grid: image i shows class i mod n_classes (None when unconditional)"
+        return torch.arange(n) % self.model.generator.n_classes if self.conditional else None
+
     def after_epoch(self):
-        if self.n_fixed: self.grids.append(to_uint8(generate(self.model.generator, self.n_fixed, self.fixed_seed)))
+        if self.n_fixed: self.grids.append(to_uint8(generate(self.sampler(), self.n_fixed, self.fixed_seed, labels=self.fixed_labels(self.n_fixed))))
 
 # %% ../nbs/03_learner.ipynb #3f72ed7a
 class GANStat(Metric):
@@ -125,22 +255,22 @@ class GANStat(Metric):
     def name(self): return self.attr
 
 # %% ../nbs/03_learner.ipynb #547be539
+_TRAINER_ARGS = set(inspect.signature(GANTrainer).parameters)
+
 class GANLearner(Learner):
     "A fastai `Learner` that trains `generator` against `critic` on real images from `dls`"
+    @delegates(GANTrainer.__init__, keep=True)
     def __init__(self, dls, generator:nn.Module, critic:nn.Module,
                  loss:str|GANLoss='ns',         # adversarial loss, see `LOSSES`
-                 lr:float|list=2e-4,             # learning rate (or [generator, critic])
+                 lr:float|list=2e-4,             # learning rate (or [generator, critic]: two time-scale updates)
                  betas:tuple=(0.5, 0.999),       # Adam's betas
-                 n_crit:int=1,                   # critic steps per real batch
                  wd:float=0.,                    # decoupled weight decay
-                 n_fixed:int=64,                 # images in the per-epoch fixed-noise grid
-                 gp:float=0., r1:float=0., r1_every:int=1, clip:float|None=None, # critic penalties: see `GANTrainer`
-                 cbs=None, metrics=None, **kwargs):
-        trainer = GANTrainer(loss, n_crit, n_fixed, gp=gp, r1=r1, r1_every=r1_every, clip=clip)
-        super().__init__(dls, GANModule(generator, critic), loss_func=trainer.gan_loss, lr=lr, wd=wd,
+                 cbs=None, metrics=None, **kwargs): # `kwargs`: `GANTrainer`'s options, then `Learner`'s
+        trainer = GANTrainer(loss, **{k: kwargs.pop(k) for k in list(kwargs) if k in _TRAINER_ARGS})
+        stats = ['gen_loss', 'crit_loss', 'd_real', 'd_fake'] + (['penalty'] if trainer.gp or trainer.r1 else [])
+        super().__init__(dls, GANModule(generator, critic, ema=bool(trainer.ema)), loss_func=trainer.gan_loss, lr=lr, wd=wd,
                          opt_func=partial(Adam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
-                         splitter=gan_splitter, cbs=L(trainer)+L(cbs),
-                         metrics=[GANStat(o) for o in ('gen_loss', 'crit_loss', 'd_real', 'd_fake')]+L(metrics), **kwargs)
+                         splitter=gan_splitter, cbs=L(trainer)+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
     @property
@@ -148,19 +278,25 @@ class GANLearner(Learner):
     @property
     def critic(self): return self.model.critic
     @property
+    def ema(self): return self.model.ema
+    @property
     def classes(self): return getattr(getattr(self.dls.train, 'images', None), 'classes', None)
 
-    def sample(self, n:int=64, seed:int|None=None):
+    def sample(self, n:int=64, seed:int|None=None,
+               labels=None,     # conditional generators: a class for all images, one per image, or None (random)
+               ema:bool=True):  # sample from the EMA generator when there is one
         "`n` generated images in [-1, 1] (float CPU tensor); the same `seed` gives the same images"
-        return generate(self.generator, n, seed)
+        return generate(self.ema if ema and self.ema is not None else self.generator, n, seed, labels=labels)
 
-    def show_results(self, n:int=64, seed:int|None=0, nrow:int=8, **kwargs):
-        "Show a grid of `n` generated images"
-        return show_images(self.sample(n, seed), nrow, **kwargs)
+    def show_results(self, n:int=64, seed:int|None=0, nrow:int=8, labels=None, ema:bool=True, **kwargs):
+        "Show a grid of `n` generated images (for a conditional generator, by default image i shows class i mod n_classes)"
+        if labels is None: labels = self.gan_trainer.fixed_labels(n)
+        return show_images(self.sample(n, seed, labels, ema), nrow, **kwargs)
 
     def save_generator(self, path, **extra):
-        "Write the generator, the critic and `config.json` to `path`, for `load_generator`"
-        return save_generator(path, self.generator, self.critic, classes=self.classes, **extra)
+        "Write the generator (its EMA when there is one, and then the raw one too), the critic and `config.json` to `path`"
+        return save_generator(path, self.generator if self.ema is None else self.ema, self.critic, classes=self.classes,
+                              raw=self.generator if self.ema is not None else None, **extra)
 
 # %% ../nbs/03_learner.ipynb #d30c9c84
 def _rng_state(dls):
@@ -198,7 +334,9 @@ def save_checkpoint(self:GANLearner, fn, epoch:int): # `epoch`: number of comple
         tensors.update({f'opt.{i}.{k}': v for k, v in st.items() if isinstance(v, Tensor)})
         opt_meta.append({k: v for k, v in st.items() if not isinstance(v, Tensor)})
     rng_t, rng_meta = _rng_state(self.dls)
-    meta = dict(epoch=epoch, hypers=sd['hypers'], opt_state=opt_meta, rng=rng_meta)
+    t = getattr(self, 'gan_trainer', None)
+    scalers = [s.state_dict() for s in t.scalers] if t is not None and t.scalers else None
+    meta = dict(epoch=epoch, hypers=sd['hypers'], opt_state=opt_meta, rng=rng_meta, scalers=scalers)
     tensors = {k: v.detach().cpu().contiguous() for k, v in {**tensors, **rng_t}.items()}
     with atomic_save(fn) as f: f.write(st_save(tensors, metadata={'fastgan': json.dumps(_jsonable(meta))}))
 
@@ -211,12 +349,17 @@ def load_checkpoint(self:GANLearner, fn):
             t = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e: raise ValueError(f"{fn}: not a fastgan checkpoint ({e})") from None
     dev = next(self.model.parameters()).device
-    self.model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith('model.')})
+    try: self.model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith('model.')})
+    except RuntimeError as e: raise ValueError(f"{fn}: the checkpoint's networks don't match this learner's (different options?): {str(e).splitlines()[0]}") from None
     if self.opt is None: self.create_opt()
     state = [{**m, **{k.split('.', 2)[2]: v.to(dev) for k, v in t.items() if k.startswith(f'opt.{i}.')}}
              for i, m in enumerate(meta['opt_state'])]
     self.opt.load_state_dict({'state': state, 'hypers': meta['hypers']})
     _set_rng_state(self.dls, t, meta['rng'])
+    trainer = getattr(self, 'gan_trainer', None)
+    if trainer is not None and meta.get('scalers'):  # fp16 loss scales: applied now, or by `before_fit`
+        trainer.scaler_state = meta['scalers']
+        for s, st in zip(trainer.scalers or [], meta['scalers']): s.load_state_dict(st)
     return meta['epoch']
 
 # %% ../nbs/03_learner.ipynb #7a356bcf

@@ -67,14 +67,19 @@ def r1_penalty(critic, real:Tensor):
 
 # %% ../nbs/02_losses.ipynb #ea0fa52d
 class GANLoss:
-    "A critic loss `critic(real_logits, fake_logits)` and a generator loss `generator(fake_logits)`"
-    def __init__(self, name:str, critic, generator): store_attr()
+    "A critic loss `critic(real_logits, fake_logits)` and a generator loss `generator(fake_logits)`, with the critic constraint they need"
+    def __init__(self, name:str, critic, generator,
+                 gp:float=0.,              # gradient penalty weight that comes with this loss
+                 clip:float|None=None):    # critic weight clipping that comes with this loss
+        store_attr()
     def __repr__(self): return f"GANLoss({self.name!r})"
 
 LOSSES = {'ns': GANLoss('ns', bce_critic_loss, ns_generator_loss),
           'minimax': GANLoss('minimax', bce_critic_loss, minimax_generator_loss),
           'lsgan': GANLoss('lsgan', lsgan_critic_loss, lsgan_generator_loss),
-          'hinge': GANLoss('hinge', hinge_critic_loss, wasserstein_generator_loss)}
+          'hinge': GANLoss('hinge', hinge_critic_loss, wasserstein_generator_loss),
+          'wgan': GANLoss('wgan', wasserstein_critic_loss, wasserstein_generator_loss, clip=0.01),
+          'wgan-gp': GANLoss('wgan-gp', wasserstein_critic_loss, wasserstein_generator_loss, gp=10.)}
 
 def get_loss(loss:str|GANLoss): # a name in `LOSSES`, or a `GANLoss`
     "The `GANLoss` called `loss`"

@@ -1,4 +1,4 @@
-"""Generators and critics: the seed's classic MLP pair and DCGAN pairs for 28, 32 and 64 px; every one saved as safetensors plus a JSON config and rebuilt without pickle.
+"""Generators and critics: the seed's classic MLP pair and DCGAN pairs for 28, 32 and 64 px, with spectral norm, a choice of critic normalisation and class conditioning; every one saved as safetensors plus a JSON config and rebuilt without pickle.
 
 Docs: https://fastgan.github.io/fastgan/models.html.md"""
 
@@ -15,21 +15,36 @@ from safetensors.torch import save as st_save, load as st_load
 import fastgan
 
 # %% auto #0
-__all__ = ['ARCHS', 'MODELS', 'model_config', 'MLPGenerator', 'MLPCritic', 'dcgan_steps', 'dcgan_init', 'DCGANGenerator',
-           'DCGANCritic', 'gan_models', 'sample_noise', 'generate', 'build_model', 'save_json', 'save_tensors',
-           'load_tensors', 'save_generator', 'read_config', 'load_generator', 'load_critic']
+__all__ = ['NORMS', 'ARCHS', 'MODELS', 'model_config', 'spectral_norm', 'MLPGenerator', 'MLPCritic', 'dcgan_steps', 'dcgan_init',
+           'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'gan_models', 'sample_noise', 'sample_labels', 'generate',
+           'build_model', 'save_json', 'save_tensors', 'load_tensors', 'save_generator', 'read_config',
+           'load_generator', 'load_critic']
 
 # %% ../nbs/01_models.ipynb #c0d6114d
 class _Configurable(nn.Module):
     "Base for fastgan models: remembers constructor arguments so the model can be rebuilt from JSON"
-    def _check_input(self, x):
+    def _check_input(self, x, y=None):
         if tuple(x.shape[1:]) != (self.channels, self.size, self.size):
             raise ValueError(f"{type(self).__name__} expects images of shape (bs, {self.channels}, {self.size}, {self.size}), got {tuple(x.shape)}")
+        self._check_labels(y, len(x))
+
+    def _check_labels(self, y, n):
+        if not self.n_classes:
+            if y is not None: raise ValueError(f"{type(self).__name__} is unconditional (n_classes=0): it takes no labels")
+            return
+        if y is None: raise ValueError(f"{type(self).__name__} is conditional (n_classes={self.n_classes}): pass labels `y` of shape ({n},)")
+        if y.shape != (n,): raise ValueError(f"labels: expected shape ({n},), got {tuple(y.shape)}")
 
 def model_config(m:nn.Module):
     "The JSON-able config that `build_model` turns back into `m`'s architecture"
     names = list(inspect.signature(type(m).__init__).parameters)[1:]
     return {'class': type(m).__name__, **{k: getattr(m, k) for k in names}}
+
+def spectral_norm(m:nn.Module):
+    "Spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight in `m`"
+    for o in list(m.modules()):
+        if isinstance(o, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)): nn.utils.parametrizations.spectral_norm(o)
+    return m
 
 # %% ../nbs/01_models.ipynb #c4007ea8
 def _mlp(sizes, act, final=None):
@@ -38,23 +53,38 @@ def _mlp(sizes, act, final=None):
         layers += [nn.Linear(a, b)] + ([act()] if i < len(sizes)-2 else [])
     return nn.Sequential(*layers, *([final()] if final else []))
 
+def _join_label(self, z, y):
+    "The generator's input: noise, joined by the label's embedding when conditional"
+    self._check_labels(y, len(z))
+    return torch.cat([z, self.embed(y)], 1) if self.n_classes else z
+
+def _projection(self, h, y):
+    "Projection discriminator term (Miyato & Koyama 2018): the inner product of the label's embedding with the features `h`"
+    return (self.embed(y) * h.flatten(1)).sum(1) if self.n_classes else 0.
+
 class MLPGenerator(_Configurable):
-    "The seed's fully connected generator: noise -> hidden ReLU layers -> tanh image"
-    def __init__(self, nz:int=100, size:int=28, channels:int=1, hidden:tuple=(128, 256, 512, 1024)):
+    "The seed's fully connected generator: noise (+ label embedding) -> hidden ReLU layers -> tanh image"
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, hidden:tuple=(128, 256, 512, 1024), n_classes:int=0, sn:bool=False):
         super().__init__()
         store_attr()
-        self.net = _mlp([nz, *hidden, channels*size*size], nn.ReLU, nn.Tanh)
-    def forward(self, z): return self.net(z.flatten(1)).view(-1, self.channels, self.size, self.size)
+        if n_classes: self.embed = nn.Embedding(n_classes, nz)
+        self.net = _mlp([nz*(2 if n_classes else 1), *hidden, channels*size*size], nn.ReLU, nn.Tanh)
+        if sn: spectral_norm(self)
+    def forward(self, z, y=None): return self.net(_join_label(self, z.flatten(1), y)).view(-1, self.channels, self.size, self.size)
 
 class MLPCritic(_Configurable):
-    "The seed's fully connected discriminator: image -> hidden LeakyReLU layers -> one logit"
-    def __init__(self, size:int=28, channels:int=1, hidden:tuple=(1024, 512, 256, 128)):
+    "The seed's fully connected discriminator: image -> hidden LeakyReLU layers -> one logit (+ projection of the label)"
+    def __init__(self, size:int=28, channels:int=1, hidden:tuple=(1024, 512, 256, 128), n_classes:int=0, sn:bool=False):
         super().__init__()
         store_attr()
-        self.net = _mlp([channels*size*size, *hidden, 1], partial(nn.LeakyReLU, 0.2))
-    def forward(self, x):
-        self._check_input(x)
-        return self.net(x.flatten(1)).view(-1)
+        self.body = _mlp([channels*size*size, *hidden], partial(nn.LeakyReLU, 0.2), partial(nn.LeakyReLU, 0.2))
+        self.head = nn.Linear(hidden[-1], 1)
+        if n_classes: self.embed = nn.Embedding(n_classes, hidden[-1])
+        if sn: spectral_norm(self)
+    def forward(self, x, y=None):
+        self._check_input(x, y)
+        h = self.body(x.flatten(1))
+        return self.head(h).view(-1) + _projection(self, h, y)
 
 # %% ../nbs/01_models.ipynb #f2f9ae37
 def dcgan_steps(size:int):
@@ -74,50 +104,70 @@ def dcgan_init(m:nn.Module):
         nn.init.zeros_(m.bias)
 
 # %% ../nbs/01_models.ipynb #8490e1c8
+NORMS = ('batch', 'none', 'layer', 'instance')
+
+def critic_norm(norm:str, ch:int):
+    "The normalisation layer called `norm` (see `NORMS`) for `ch` channels"
+    if norm not in NORMS: raise ValueError(f"norm={norm!r}: expected one of {', '.join(NORMS)}")
+    return {'batch': lambda: nn.BatchNorm2d(ch), 'none': nn.Identity, 'layer': lambda: nn.GroupNorm(1, ch),
+            'instance': lambda: nn.InstanceNorm2d(ch, affine=True)}[norm]()
+
 class DCGANGenerator(_Configurable):
     "DCGAN generator making exactly `size` x `size` images with `channels` channels"
-    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64):
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False):
         super().__init__()
         store_attr()
         s, n = dcgan_steps(size)
         ch = width * 2**(n-1)
-        layers = [nn.ConvTranspose2d(nz, ch, s, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True)]
+        layers = [nn.ConvTranspose2d(nz*(2 if n_classes else 1), ch, s, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True)]
         for _ in range(n-1):
             layers += [nn.ConvTranspose2d(ch, ch//2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch//2), nn.ReLU(True)]
             ch //= 2
         self.net = nn.Sequential(*layers, nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh())
+        if n_classes: self.embed = nn.Embedding(n_classes, nz)
         self.apply(dcgan_init)
-    def forward(self, z): return self.net(z.view(len(z), self.nz, 1, 1))
+        if sn: spectral_norm(self)
+    def forward(self, z, y=None):
+        z = _join_label(self, z.flatten(1), y)
+        return self.net(z.view(*z.shape, 1, 1))
 
 class DCGANCritic(_Configurable):
     "DCGAN critic (discriminator) taking exactly `size` x `size` images, returning one logit each"
-    def __init__(self, size:int=28, channels:int=1, width:int=64):
+    def __init__(self, size:int=28, channels:int=1, width:int=64, norm:str='batch', n_classes:int=0, sn:bool=False):
         super().__init__()
         store_attr()
         s, n = dcgan_steps(size)
         layers, ch = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)], width
         for _ in range(n-1):
-            layers += [nn.Conv2d(ch, ch*2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch*2), nn.LeakyReLU(0.2, True)]
+            layers += [nn.Conv2d(ch, ch*2, 4, 2, 1, bias=norm == 'none'), critic_norm(norm, ch*2), nn.LeakyReLU(0.2, True)]
             ch *= 2
-        self.net = nn.Sequential(*layers, nn.Conv2d(ch, 1, s, 1, 0))
+        self.body, self.head = nn.Sequential(*layers), nn.Conv2d(ch, 1, s, 1, 0)
+        if n_classes: self.embed = nn.Embedding(n_classes, ch*s*s)
         self.apply(dcgan_init)
-    def forward(self, x):
-        self._check_input(x)
-        return self.net(x).view(-1)
+        if n_classes: nn.init.normal_(self.embed.weight, 0., 0.02)  # a projection as small as the head's weights
+        if sn: spectral_norm(self)
+    def forward(self, x, y=None):
+        self._check_input(x, y)
+        h = self.body(x)
+        return self.head(h).view(-1) + _projection(self, h, y)
 
 # %% ../nbs/01_models.ipynb #fba75344
 ARCHS = {'dcgan': (DCGANGenerator, DCGANCritic), 'mlp': (MLPGenerator, MLPCritic)}
 
-def gan_models(arch:str='dcgan', # 'dcgan' or 'mlp' (the seed's classic pair)
-               size:int=28,      # image side in pixels
-               channels:int=1,   # 1 (grayscale) or 3 (RGB)
-               nz:int=100,       # noise size
-               width:int=64):    # DCGAN feature maps at full resolution (ignored by 'mlp')
+def gan_models(arch:str='dcgan',    # 'dcgan' or 'mlp' (the seed's classic pair)
+               size:int=28,         # image side in pixels
+               channels:int=1,      # 1 (grayscale) or 3 (RGB)
+               nz:int=100,          # noise size
+               width:int=64,        # DCGAN feature maps at full resolution (ignored by 'mlp')
+               norm:str='batch',    # DCGAN critic normalisation, one of `NORMS` (ignored by 'mlp')
+               sn:bool=False,       # spectral norm in the critic
+               sn_generator:bool=False, # spectral norm in the generator too
+               n_classes:int=0):    # class-conditional pair for this many classes (0: unconditional)
     "A matching (generator, critic) pair"
     if arch not in ARCHS: raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
     G, C = ARCHS[arch]
-    if arch == 'mlp': return G(nz, size, channels), C(size, channels)
-    return G(nz, size, channels, width), C(size, channels, width)
+    if arch == 'mlp': return G(nz, size, channels, n_classes=n_classes, sn=sn_generator), C(size, channels, n_classes=n_classes, sn=sn)
+    return G(nz, size, channels, width, n_classes, sn_generator), C(size, channels, width, norm, n_classes, sn)
 
 # %% ../nbs/01_models.ipynb #af6684c7
 def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu'):
@@ -125,15 +175,32 @@ def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu'):
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     return torch.randn(n, nz, generator=g).to(device)
 
+def sample_labels(generator:nn.Module, n:int, labels=None, seed:int|None=None):
+    "`n` labels for `generator`: `labels` (an int or `n` ints) checked, or random classes from `seed`; None if unconditional"
+    k = getattr(generator, 'n_classes', 0)
+    if not k:
+        if labels is not None: raise ValueError("labels: this generator is unconditional (trained without classes)")
+        return None
+    if labels is None: return torch.randint(k, (n,), generator=torch.Generator().manual_seed(seed+1) if seed is not None else None)
+    y = torch.as_tensor(labels, dtype=torch.long)
+    if y.ndim > 1 or (y.ndim == 1 and len(y) != n): raise ValueError(f"labels: expected one class or {n}, got shape {tuple(y.shape)}")
+    y = y.expand(n).clone()
+    bad = y[(y < 0) | (y >= k)]
+    if len(bad): raise ValueError(f"label {bad[0].item()}: expected a class from 0 to {k-1}")
+    return y
+
 @torch.no_grad()
 def generate(generator:nn.Module, # a fastgan generator
              n:int=64,            # number of images
              seed:int|None=None,  # noise seed; the same seed gives the same images
-             bs:int=256):         # images generated at a time
+             bs:int=256,          # images generated at a time
+             labels=None):        # conditional generators: a class for all images, one per image, or None (random)
     "`n` images in [-1, 1] from `generator` in eval mode, as a float CPU tensor `(n, c, h, w)`"
     device, was_training = next(generator.parameters()).device, generator.training
+    z, y = sample_noise(n, generator.nz, seed, device), sample_labels(generator, n, labels, seed)
+    ys = [None]*len(z.split(bs)) if y is None else y.to(device).split(bs)
     generator.eval()
-    try: return torch.cat([generator(z).float().cpu() for z in sample_noise(n, generator.nz, seed, device).split(bs)])
+    try: return torch.cat([generator(*([zb] if yb is None else [zb, yb])).float().cpu() for zb, yb in zip(z.split(bs), ys)])
     finally: generator.train(was_training)
 
 # %% ../nbs/01_models.ipynb #145228ca
@@ -160,16 +227,19 @@ def load_tensors(fn, device='cpu'):
 
 # %% ../nbs/01_models.ipynb #86b89be9
 def save_generator(path,                # run directory to write into
-                   generator:nn.Module,
+                   generator:nn.Module, # the generator to sample from (the EMA copy, when there is one)
                    critic:nn.Module|None=None,
                    classes:list|None=None, # class names of the training data
+                   raw:nn.Module|None=None, # the raw (non-EMA) generator, when `generator` is its EMA
                    **extra):            # more JSON-able entries for config.json (e.g. training options)
-    "Write `generator.safetensors` (and `critic.safetensors`) and `config.json` to `path`"
+    "Write `generator.safetensors` (and `critic.safetensors`, `generator_raw.safetensors`) and `config.json` to `path`"
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     save_tensors(generator.state_dict(), path/'generator.safetensors')
-    cfg = dict(fastgan_version=fastgan.__version__, arch=generator.__class__.__name__, nz=generator.nz,
-               size=generator.size, channels=generator.channels, classes=classes, generator=model_config(generator))
+    if raw is not None: save_tensors(raw.state_dict(), path/'generator_raw.safetensors')
+    cfg = dict(fastgan_version=fastgan.__version__, arch=generator.__class__.__name__, nz=generator.nz, size=generator.size,
+               channels=generator.channels, n_classes=generator.n_classes, classes=classes, ema=raw is not None,
+               generator=model_config(generator))
     if critic is not None:
         save_tensors(critic.state_dict(), path/'critic.safetensors')
         cfg['critic'] = model_config(critic)
@@ -183,14 +253,16 @@ def read_config(path):
     try: return json.loads(fn.read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{fn}: not valid JSON ({e})") from None
 
-def _load_model(path, name, device):
+def _load_model(path, name, device, fname=None):
     m = build_model(read_config(path)[name])
-    m.load_state_dict(load_tensors(Path(path)/f'{name}.safetensors'))
+    m.load_state_dict(load_tensors(Path(path)/f'{fname or name}.safetensors'))
     return m.to(device).eval()
 
-def load_generator(path, device='cpu'):
+def load_generator(path, device='cpu',
+                   ema:bool=True): # the EMA weights when the run has them; False: the raw weights
     "Rebuild the generator saved in `path` and load its weights, ready to sample (eval mode)"
-    return _load_model(path, 'generator', device)
+    raw = not ema and (Path(path)/'generator_raw.safetensors').exists()
+    return _load_model(path, 'generator', device, 'generator_raw' if raw else None)
 
 def load_critic(path, device='cpu'):
     "Rebuild the critic saved in `path` and load its weights (eval mode)"
