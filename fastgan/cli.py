@@ -19,32 +19,55 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 
 # %% auto #0
-__all__ = ['TRAIN_DEFAULTS', 'SCHEDULES', 'RUN_FILES', 'RunError', 'check_train_options', 'EpochTable', 'train', 'sample_run',
-           'main']
+__all__ = ['PRESETS', 'TRAIN_DEFAULTS', 'SCHEDULES', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_options', 'EpochTable',
+           'gan_learner', 'train', 'sample_run', 'main']
 
 # %% ../nbs/06_cli.ipynb #6146f76f
-TRAIN_DEFAULTS = dict(data='mnist5k', arch='dcgan', loss='ns', epochs=35, bs=32, lr=1e-3, schedule='one-cycle', nz=100, width=32,
-                      size=28, channels=None, n_images=None, seed=0, device='auto')
+_PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, n_crit=1,
+              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False)
+PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and --amp are separate
+    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto'},
+    'dcgan': {**_PAPER, 'bs': 128},
+    'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
+    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none', 'betas': [0.5, 0.999]},
+    'seed-mlp': {**_PAPER, 'arch': 'mlp'},
+}
+TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,
+                      amp=False, seed=0, device='auto')
 SCHEDULES = ('one-cycle', 'constant')
-RUN_FILES = 'generator.safetensors, config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
+AMPS = (False, 'auto', 'bf16', 'fp16')
+RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
 
 class RunError(ValueError):
     "A run directory or option that `fastgan` refuses; the message says why and what to do"
+
+def _opt(name): return '--' + name.replace('_', '-')
 
 def _positive(opts, *names, kind=int):
     for n in names:
         v = opts[n]
         if v is not None and (not isinstance(v, (int, float)) or (kind is int and not float(v).is_integer()) or v <= 0):
-            raise RunError(f"--{n.replace('_', '-')} {v}: expected a positive {'integer' if kind is int else 'number'}")
+            raise RunError(f"{_opt(n)} {v}: expected a positive {'integer' if kind is int else 'number'}")
+
+def _choice(opts, name, choices):
+    if opts[name] not in choices: raise RunError(f"{_opt(name)} {opts[name]}: expected one of {', '.join(map(str, choices))}")
 
 def check_train_options(opts:dict):
     "Raise `RunError` naming the first bad option in `opts`"
-    _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images')
-    _positive(opts, 'lr', kind=float)
-    if opts['arch'] not in ARCHS: raise RunError(f"--arch {opts['arch']}: expected one of {', '.join(ARCHS)}")
-    if opts['loss'] not in LOSSES: raise RunError(f"--loss {opts['loss']}: expected one of {', '.join(LOSSES)}")
-    if opts['schedule'] not in SCHEDULES: raise RunError(f"--schedule {opts['schedule']}: expected one of {', '.join(SCHEDULES)}")
-    if opts['channels'] not in (None, 1, 3): raise RunError(f"--channels {opts['channels']}: expected 1 or 3")
+    _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
+    _positive(opts, 'lr', 'lr_d', kind=float)
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', NORMS), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto'))]:
+        _choice(opts, name, list(choices))
+    for n in ('gp', 'r1'):
+        if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
+    if not 0 <= opts['ema'] < 1: raise RunError(f"--ema {opts['ema']}: expected a decay in [0, 1), such as 0.999 (0: no EMA)")
+    if len(opts['betas']) != 2 or not all(0 <= b < 1 for b in opts['betas']): raise RunError(f"--betas {' '.join(map(str, opts['betas']))}: expected two numbers in [0, 1)")
+    try: augment_policy(opts['augment'])
+    except ValueError as e: raise RunError(f"--augment {opts['augment']}: {str(e).split(': ', 1)[1]}") from None
+    gp = LOSSES[opts['loss']].gp if opts['gp'] is None else opts['gp']
+    if (gp or opts['r1']) and opts['arch'] == 'dcgan' and opts['norm'] == 'batch':
+        raise RunError(f"--norm batch: gradient penalties ({'--r1' if opts['r1'] else '--gp' if opts['gp'] else '--loss ' + opts['loss']}) need a critic without batch norm, "
+                       "which mixes the images of a batch; pass --norm none, layer or instance")
     if opts['arch'] == 'dcgan':
         try: dcgan_steps(opts['size'])
         except ValueError as e: raise RunError(f"--size {opts['size']}: {str(e).split(': ', 1)[1]}") from None
@@ -57,7 +80,7 @@ def check_train_options(opts:dict):
 # %% ../nbs/06_cli.ipynb #3973e440
 def _holds_only_a_run(out:Path):
     "Does `out` hold nothing but the files `fastgan train` writes?"
-    names = {'generator.safetensors', 'critic.safetensors', 'config.json', 'checkpoint.safetensors', 'metrics.csv', 'losses.png', 'samples'}
+    names = {'generator.safetensors', 'generator_raw.safetensors', 'critic.safetensors', 'config.json', 'checkpoint.safetensors', 'metrics.csv', 'losses.png', 'samples'}
     tmp = lambda o: o.name.startswith('tmp') and o.name.endswith('tmp')
     return (out/'config.json').exists() and all(o.name in names or tmp(o) for o in out.iterdir()) and \
            all(o.match('epoch_*.png') or tmp(o) for o in (out/'samples').glob('*'))
@@ -74,10 +97,12 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
         clash = [k for k, v in opts.items() if k not in ('epochs', 'device') and saved.get(k) != v]
         if clash: raise RunError(f"--resume continues {out} with its own options; --{clash[0].replace('_', '-')} {opts[clash[0]]} differs from its {saved.get(clash[0])}")
         return {**saved, **opts}
+    preset = opts.get('preset', TRAIN_DEFAULTS['preset'])
+    if preset not in PRESETS: raise RunError(f"--preset {preset}: expected one of {', '.join(PRESETS)}")
     if out.exists() and any(out.iterdir()):
         if not _holds_only_a_run(out): raise RunError(f"--out {out}: holds files that are not a fastgan run; choose another --out (--overwrite only replaces runs)")
         if not overwrite: raise RunError(f"--out {out}: already holds a fastgan run; pass --resume to continue it, --overwrite to replace it, or choose another --out")
-    return {**TRAIN_DEFAULTS, **opts}
+    return {**TRAIN_DEFAULTS, **PRESETS[preset], **opts}  # explicit options override the preset
 
 # %% ../nbs/06_cli.ipynb #ea59881c
 class EpochTable(Callback):
@@ -91,10 +116,24 @@ class EpochTable(Callback):
     def after_fit(self): self.learn.logger = self.old_logger
 
 # %% ../nbs/06_cli.ipynb #a63600a3
+def gan_learner(images:Images, # the training images
+                opts:dict,     # training options (all of `TRAIN_DEFAULTS`' keys)
+                cbs=None):
+    "The `GANLearner` that `fastgan train` trains for `opts` on `images`"
+    if opts['conditional'] is True and images.y is None: raise RunError(f"--conditional: {opts['data']} has no labels (an image folder needs one subfolder per class)")
+    k = images.n_classes if opts['conditional'] and images.y is not None else 0   # 'auto': conditional when the data has labels
+    dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
+    torch.manual_seed(opts['seed'])
+    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
+    return GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
+                      betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
+                      ema=opts['ema'] or None, augment=opts['augment'], amp=True if opts['amp'] == 'auto' else opts['amp'],
+                      n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
+
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
           overwrite:bool=False,   # replace whatever `out` holds
-          **opts):                # training options: see `TRAIN_DEFAULTS`
+          **opts):                # training options: see `TRAIN_DEFAULTS`; `preset` fills the ones not given
     "Train a GAN into the run directory `out`, as `fastgan train` does; returns the `GANLearner`"
     out = Path(out)
     opts = _run_options(out, resume, overwrite, opts)
@@ -105,30 +144,41 @@ def train(out='fastgan-run',      # run directory
         idx = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(opts['seed']))[:opts['n_images']]
         images = images.subset(idx)
     if opts['bs'] > len(images.x): raise RunError(f"--bs {opts['bs']}: larger than the {len(images.x)} training images")
-    dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
-    torch.manual_seed(opts['seed'])
-    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'])
-    learn = GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'], cbs=SaveRun(out, {'train': opts}))
+    learn = gan_learner(images, opts, cbs=SaveRun(out, {'train': opts}))
     if not sys.stdout.isatty(): learn.remove_cb(ProgressCallback).add_cb(EpochTable())
     if overwrite and out.exists(): shutil.rmtree(out)   # only now: every input has been checked
     start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0
     print(f"fastgan train: {len(images.x)} images {images.channels}x{images.size}x{images.size} from {opts['data']}, "
-          f"{opts['arch']} on {dls.device}, epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
+          f"{opts['arch']} ({opts['preset']} preset{', conditional' if learn.generator.n_classes else ''}) on {learn.dls.device}, "
+          f"epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
     if start >= opts['epochs']: print(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
-    elif opts['schedule'] == 'one-cycle': learn.fit_one_cycle(opts['epochs'], opts['lr'], start_epoch=start)
+    elif opts['schedule'] == 'one-cycle': learn.fit_one_cycle(opts['epochs'], learn.lr, start_epoch=start)
     else: learn.fit(opts['epochs'], start_epoch=start)
     print(f"fastgan train: wrote {out}/ ({RUN_FILES})", flush=True)
     return learn
 
 # %% ../nbs/06_cli.ipynb #a72f6ae5
-def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool=False):
+def _label_index(label, classes, k):
+    "The class index of `label` (an index or a class name), checked against `k` classes"
+    if label in (classes or []): return classes.index(label)
+    try: y = int(label)
+    except ValueError: y = None
+    if y is None or not 0 <= y < k:
+        raise RunError(f"--label {label}: expected a class from 0 to {k-1}" + (f" or a class name ({', '.join(map(str, classes))})" if classes else ''))
+    return y
+
+def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool=False,
+               label:str|int|None=None, # conditional runs: the class of every image (index or name); default: random classes
+               ema:bool=True):          # the EMA generator when the run has one; False: the raw generator
     "Write `n` samples from the generator saved in `run` to `out` (.png grid or .npy uint8 array)"
     out = Path(out)
     if out.suffix not in ('.png', '.npy'): raise RunError(f"--out {out}: expected a .png or .npy file name")
     if out.exists() and not overwrite: raise RunError(f"--out {out}: already exists; pass --overwrite to replace it")
     if n < 1: raise RunError(f"--n {n}: expected a positive integer")
     if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
-    x = generate(load_generator(run, get_device(device)), n, seed)
+    g = load_generator(run, get_device(device), ema=ema)
+    if label is not None and not g.n_classes: raise RunError(f"--label {label}: the run in {run} is unconditional (train with --conditional to choose classes)")
+    x = generate(g, n, seed, labels=None if label is None else _label_index(label, read_config(run).get('classes'), g.n_classes))
     if out.suffix == '.png': save_grid(x, out, nrow=math.ceil(math.sqrt(n)))
     else:
         a = to_uint8(x).permute(0, 2, 3, 1).numpy()
@@ -139,22 +189,38 @@ def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool
 class _Parser(argparse.ArgumentParser):
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")  # one line, no usage dump
 
+def _none_or(s): return None if s.lower() in ('', 'none') else s
+
 def _parser():
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    p = _Parser(prog='fastgan', description='Train, sample and evaluate GANs with fastai.', formatter_class=fmt)
+    p = _Parser(prog='fastgan', description='Train, sample and evaluate GANs with fastai.', formatter_class=fmt, allow_abbrev=False)
     sub = p.add_subparsers(dest='cmd', required=True, parser_class=_Parser)
-    t = sub.add_parser('train', help='train a GAN into a run directory', formatter_class=fmt,
-                       description=f'Train a GAN. The run directory receives {RUN_FILES}.')
+    t = sub.add_parser('train', help='train a GAN into a run directory', formatter_class=fmt, allow_abbrev=False,
+                       description=f'Train a GAN. The run directory receives {RUN_FILES}. The defaults are the fastgan preset; '
+                                   'a --preset sets every option of the training recipe, and options given explicitly override it.')
     d = TRAIN_DEFAULTS
     t.add_argument('--data', default=d['data'], help="'mnist5k' (5,000 embedded digits, offline), 'mnist' (downloads 60,000), or a path to an IDX directory or an image folder")
+    t.add_argument('--preset', default=d['preset'], choices=list(PRESETS), help='training recipe: the project default, or a paper\'s settings (see the docs)')
     t.add_argument('--arch', default=d['arch'], choices=list(ARCHS), help='generator and critic architecture')
-    t.add_argument('--loss', default=d['loss'], choices=list(LOSSES), help='adversarial loss')
+    t.add_argument('--loss', default=d['loss'], choices=list(LOSSES), help='adversarial loss (wgan clips the critic at 0.01; wgan-gp adds --gp 10)')
+    t.add_argument('--gp', type=float, default=d['gp'], help="gradient penalty weight (default: the loss's own, 10 for wgan-gp, else 0)")
+    t.add_argument('--r1', type=float, default=d['r1'], help='R1 penalty γ on real images (0: off)')
+    t.add_argument('--r1-every', type=int, default=d['r1_every'], help='lazy R1: apply it every this many critic steps')
+    t.add_argument('--sn', action=argparse.BooleanOptionalAction, default=d['sn'], help='spectral norm in the critic')
+    t.add_argument('--norm', default=d['norm'], choices=NORMS, help='critic normalisation (batch norm is refused with gradient penalties)')
+    t.add_argument('--ema', type=float, default=d['ema'], help="decay of the generator's moving average used for sampling (0: no EMA)")
+    t.add_argument('--augment', type=_none_or, default=d['augment'], help="DiffAugment policy: comma-separated subset of color,translation,cutout ('none': off)")
+    t.add_argument('--n-crit', type=int, default=d['n_crit'], help='critic steps per batch')
     t.add_argument('--epochs', type=int, default=d['epochs'], help='total epochs (with --resume: train up to this many)')
     t.add_argument('--bs', type=int, default=d['bs'], help='batch size')
-    t.add_argument('--lr', type=float, default=d['lr'], help='Adam learning rate of both networks (the peak, with one-cycle)')
+    t.add_argument('--lr', type=float, default=d['lr'], help="Adam learning rate of the generator (and the critic's, without --lr-d); the peak, with one-cycle")
+    t.add_argument('--lr-d', type=float, default=d['lr_d'], help="the critic's learning rate, if different (two time-scale updates)")
+    t.add_argument('--betas', type=float, nargs=2, default=d['betas'], metavar=('B1', 'B2'), help="Adam's betas")
     t.add_argument('--schedule', default=d['schedule'], choices=SCHEDULES, help="learning rate schedule: fastai's one-cycle over all epochs, or constant")
     t.add_argument('--nz', type=int, default=d['nz'], help='noise size')
     t.add_argument('--width', type=int, default=d['width'], help='DCGAN feature maps at full resolution')
+    t.add_argument('--conditional', action=argparse.BooleanOptionalAction, default=d['conditional'], help="class-conditional GAN on the data's labels (auto: when the data has labels)")
+    t.add_argument('--amp', nargs='?', const='auto', default=d['amp'], choices=['auto', 'bf16', 'fp16'], help='mixed precision (bare --amp: bf16 where supported, else fp16)')
     t.add_argument('--size', type=int, default=d['size'], help='image side in pixels (28, 32, 64, ...)')
     t.add_argument('--channels', type=int, default=d['channels'], choices=[1, 3], help='image channels for image folders (default: detect)')
     t.add_argument('--n-images', type=int, default=d['n_images'], help='train on a random subset of this many images (default: all)')
@@ -163,10 +229,12 @@ def _parser():
     t.add_argument('--out', default='fastgan-run', help='run directory')
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last completed epoch')
     t.add_argument('--overwrite', action='store_true', help='replace what --out holds')
-    s = sub.add_parser('sample', help='write samples from a trained run', formatter_class=fmt)
+    s = sub.add_parser('sample', help='write samples from a trained run', formatter_class=fmt, allow_abbrev=False)
     s.add_argument('--run', default='fastgan-run', help='run directory written by fastgan train')
     s.add_argument('--n', type=int, default=64, help='number of images')
     s.add_argument('--seed', type=int, default=0, help='noise seed: the same seed gives the same images')
+    s.add_argument('--label', default=None, help='conditional runs: the class of every image, as an index or a class name (default: random classes)')
+    s.add_argument('--no-ema', dest='ema', action='store_false', help="sample from the raw generator instead of its moving average")
     s.add_argument('--out', required=True, help='.png (a grid) or .npy (uint8 array, (n,H,W) or (n,H,W,C))')
     s.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
     s.add_argument('--overwrite', action='store_true', help='replace --out if it exists')
@@ -185,11 +253,10 @@ def main(argv=None):
     a = p.parse_args(argv)
     try:
         if a.cmd == 'train':
-            given = _given(argv, p, 'train') & set(TRAIN_DEFAULTS)
-            opts = {k: getattr(a, k) for k in (given if a.resume else TRAIN_DEFAULTS)}
+            opts = {k: getattr(a, k) for k in _given(argv, p, 'train') & set(TRAIN_DEFAULTS)}  # the rest: the run's, or the preset's
             train(a.out, a.resume, a.overwrite, **opts)
         elif a.cmd == 'sample':
-            print(f"fastgan sample: wrote {sample_run(a.run, a.out, a.n, a.seed, a.device, a.overwrite)}")
+            print(f"fastgan sample: wrote {sample_run(a.run, a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
     except (RunError, DataError, FileNotFoundError, ValueError) as e:
         sys.stderr.write(f"fastgan {a.cmd}: error: {e}\n")
         return 2

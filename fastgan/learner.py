@@ -288,10 +288,10 @@ class GANLearner(Learner):
         "`n` generated images in [-1, 1] (float CPU tensor); the same `seed` gives the same images"
         return generate(self.ema if ema and self.ema is not None else self.generator, n, seed, labels=labels)
 
-    def show_results(self, n:int=64, seed:int|None=0, nrow:int=8, labels=None, ema:bool=True, **kwargs):
-        "Show a grid of `n` generated images (for a conditional generator, by default image i shows class i mod n_classes)"
+    def show_results(self, n:int=64, seed:int|None=0, nrow:int|None=None, labels=None, ema:bool=True, **kwargs):
+        "Show a grid of `n` generated images (conditional: by default image i shows class i mod n_classes, one class per column)"
         if labels is None: labels = self.gan_trainer.fixed_labels(n)
-        return show_images(self.sample(n, seed, labels, ema), nrow, **kwargs)
+        return show_images(self.sample(n, seed, labels, ema), nrow or getattr(self.generator, 'n_classes', 0) or 8, **kwargs)
 
     def save_generator(self, path, **extra):
         "Write the generator (its EMA when there is one, and then the raw one too), the critic and `config.json` to `path`"
@@ -395,7 +395,7 @@ class SaveRun(Callback):
         if not self.trained: return
         done = self.epoch + 1
         self.learn.save_generator(self.run_dir, epochs_done=done, **self.config)
-        if self.gan_trainer.grids: save_grid(to_float(self.gan_trainer.grids[-1]), self.run_dir/'samples'/f'epoch_{done:03d}.png')
+        if self.gan_trainer.grids: save_grid(to_float(self.gan_trainer.grids[-1]), self.run_dir/'samples'/f'epoch_{done:03d}.png', nrow=getattr(self.generator, 'n_classes', 0) or 8)
         names = self.recorder.metric_names
         self.rows = [r for r in self.rows if int(r[0]) < self.epoch] + [[str(o) for o in self.recorder.log]]
         with atomic_save(self.run_dir/'metrics.csv', mode='w') as f: f.write('\n'.join([','.join(names)] + [','.join(r) for r in self.rows]) + '\n')

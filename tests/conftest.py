@@ -28,3 +28,13 @@ def run_copy(trained, tmp_path):
     dst = tmp_path/'run'
     shutil.copytree(trained[0], dst)
     return dst
+
+@pytest.fixture(scope='session')
+def digit_judge():
+    "An independent digit classifier: a small CNN trained on the embedded digits (not on anything a GAN made)"
+    sys.path.insert(0, str(Path(__file__).parents[1]/'benchmarks'))
+    from compare_defaults import train_judge
+    from fastgan.data import load_mnist5k
+    net, acc = train_judge(load_mnist5k())
+    assert acc > 0.95, acc
+    return net

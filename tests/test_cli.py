@@ -6,7 +6,7 @@ from PIL import Image
 from safetensors.torch import load_file
 from conftest import FASTGAN, SMALL, fastgan, files
 
-RUN_FILES = ['checkpoint.safetensors', 'config.json', 'critic.safetensors', 'generator.safetensors', 'losses.png',
+RUN_FILES = ['checkpoint.safetensors', 'config.json', 'critic.safetensors', 'generator.safetensors', 'generator_raw.safetensors', 'losses.png',
              'metrics.csv', 'samples/epoch_001.png', 'samples/epoch_002.png']
 
 def metrics(run): return list(csv.DictReader(open(Path(run)/'metrics.csv')))
@@ -20,11 +20,11 @@ def test_train_writes_a_complete_run(trained):
     for row in rows:
         for k in ('train_loss', 'gen_loss', 'crit_loss', 'd_real', 'd_fake'): assert math.isfinite(float(row[k])), (k, row)
     cfg = json.loads((out/'config.json').read_text())
-    assert (cfg['arch'], cfg['nz'], cfg['size'], cfg['channels'], cfg['epochs_done']) == ('DCGANGenerator', 100, 28, 1, 2)
+    assert (cfg['arch'], cfg['nz'], cfg['size'], cfg['channels'], cfg['epochs_done'], cfg['n_classes'], cfg['ema']) == ('DCGANGenerator', 100, 28, 1, 2, 10, True)
     assert cfg['classes'] == [str(i) for i in range(10)] and cfg['fastgan_version']
     assert cfg['train']['n_images'] == 512 and cfg['train']['data'] == 'mnist5k'
     grid = Image.open(out/'samples'/'epoch_002.png')
-    assert grid.size == (2 + 8*30, 2 + 8*30) and grid.mode == 'L'
+    assert grid.size == (2 + 10*30, 2 + 6*30) and grid.mode == 'L'   # conditional: 60 digits, one class per column
     assert Image.open(out/'losses.png').size[0] > 100
     assert not [p for p in out.rglob('*tmp*')], "no temporary files left behind"
 
