@@ -16,9 +16,9 @@ import fastgan
 
 # %% auto #0
 __all__ = ['NORMS', 'ARCHS', 'MODELS', 'model_config', 'spectral_norm', 'label_embedding', 'MLPGenerator', 'MLPCritic',
-           'dcgan_steps', 'dcgan_init', 'critic_norm', 'ConditionalBatchNorm2d', 'DCGANGenerator', 'DCGANCritic',
-           'gan_models', 'sample_noise', 'sample_labels', 'generate', 'build_model', 'save_json', 'save_tensors',
-           'load_tensors', 'save_generator', 'read_config', 'load_generator', 'load_critic']
+           'dcgan_steps', 'dcgan_init', 'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'gan_models', 'sample_noise',
+           'sample_labels', 'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors', 'save_generator',
+           'read_config', 'load_generator', 'load_critic']
 
 # %% ../nbs/01_models.ipynb #c0d6114d
 class _Configurable(nn.Module):
@@ -42,9 +42,8 @@ def model_config(m:nn.Module):
 
 def spectral_norm(m:nn.Module):
     "Spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight in `m`"
-    skip = {id(e) for o in m.modules() if hasattr(o, 'bn') for e in o.children()}  # per-class norm scales are no weights to normalise
     for o in list(m.modules()):
-        if isinstance(o, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)) and id(o) not in skip: nn.utils.parametrizations.spectral_norm(o)
+        if isinstance(o, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)): nn.utils.parametrizations.spectral_norm(o)
     return m
 
 # %% ../nbs/01_models.ipynb #c4007ea8
@@ -106,7 +105,7 @@ def dcgan_init(m:nn.Module):
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(m.weight, 0., 0.02)
         if m.bias is not None: nn.init.zeros_(m.bias)
-    elif isinstance(m, nn.BatchNorm2d) and m.affine:
+    elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1., 0.02)
         nn.init.zeros_(m.bias)
 
@@ -119,14 +118,6 @@ def critic_norm(norm:str, ch:int):
     return {'batch': lambda: nn.BatchNorm2d(ch), 'none': nn.Identity, 'layer': lambda: nn.GroupNorm(1, ch),
             'instance': lambda: nn.InstanceNorm2d(ch, affine=True)}[norm]()
 
-class ConditionalBatchNorm2d(nn.Module):
-    "Batch norm whose scale and shift are learned per class (de Vries et al. 2017), starting as plain batch norm"
-    def __init__(self, ch:int, n_classes:int):
-        super().__init__()
-        self.bn, self.gain, self.bias = nn.BatchNorm2d(ch, affine=False), nn.Embedding(n_classes, ch), nn.Embedding(n_classes, ch)
-        nn.init.ones_(self.gain.weight); nn.init.zeros_(self.bias.weight)
-    def forward(self, x, y): return self.bn(x) * self.gain(y)[..., None, None] + self.bias(y)[..., None, None]
-
 class DCGANGenerator(_Configurable):
     "DCGAN generator making exactly `size` x `size` images with `channels` channels"
     def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False):
@@ -134,19 +125,17 @@ class DCGANGenerator(_Configurable):
         store_attr()
         s, n = dcgan_steps(size)
         ch = width * 2**(n-1)
-        bn = (lambda c: ConditionalBatchNorm2d(c, n_classes)) if n_classes else nn.BatchNorm2d
-        layers = [nn.ConvTranspose2d(nz, ch, s, 1, 0, bias=False), bn(ch), nn.ReLU(True)]
+        layers = [nn.ConvTranspose2d(nz*(2 if n_classes else 1), ch, s, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True)]
         for _ in range(n-1):
-            layers += [nn.ConvTranspose2d(ch, ch//2, 4, 2, 1, bias=False), bn(ch//2), nn.ReLU(True)]
+            layers += [nn.ConvTranspose2d(ch, ch//2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch//2), nn.ReLU(True)]
             ch //= 2
         self.net = nn.Sequential(*layers, nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh())
+        if n_classes: self.embed = label_embedding(n_classes, nz)
         self.apply(dcgan_init)
         if sn: spectral_norm(self)
     def forward(self, z, y=None):
-        self._check_labels(y, len(z))
-        x = z.view(len(z), self.nz, 1, 1)
-        for m in self.net: x = m(x, y) if isinstance(m, ConditionalBatchNorm2d) else m(x)
-        return x
+        z = _join_label(self, z.flatten(1), y)
+        return self.net(z.view(*z.shape, 1, 1))
 
 class DCGANCritic(_Configurable):
     "DCGAN critic (discriminator) taking exactly `size` x `size` images, returning one logit each"
