@@ -7,6 +7,7 @@ Docs: https://fastgan.github.io/fastgan/learner.html.md"""
 # %% ../nbs/03_learner.ipynb #a4abc8e9
 from __future__ import annotations
 import contextlib, copy, inspect, json, random
+from typing import Callable
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
