@@ -29,7 +29,7 @@ PRESETS = {  # every preset sets every option of the training recipe; data, size
     'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto'},
     'dcgan': {**_PAPER, 'bs': 128},
     'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
-    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none', 'betas': [0.5, 0.999]},
+    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
     'seed-mlp': {**_PAPER, 'arch': 'mlp'},
 }
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,

@@ -47,13 +47,14 @@ def has_batchnorm(m:nn.Module):
     return any(isinstance(o, nn.modules.batchnorm._BatchNorm) for o in m.modules())
 
 # %% ../nbs/03_learner.ipynb #2d7909b9
-def rand_brightness(x): return x + (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) - 0.5)
+def _per_image(x): return torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device)  # one U(0, 1) draw per image
+def rand_brightness(x): return x + (_per_image(x) - 0.5)
 def rand_saturation(x):
     m = x.mean(1, keepdim=True)
-    return (x - m) * (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) * 2) + m
+    return (x - m) * (_per_image(x) * 2) + m
 def rand_contrast(x):
     m = x.mean([1, 2, 3], keepdim=True)
-    return (x - m) * (torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device) + 0.5) + m
+    return (x - m) * (_per_image(x) + 0.5) + m
 
 def rand_translation(x, ratio:float=0.125):
     "Shift each image by up to `ratio` of its side, filling with zeros"
@@ -133,6 +134,7 @@ class GANTrainer(Callback):
     def noise(self, n, device): return torch.randn(n, self.model.generator.nz, device=device)
     def inputs(self, n, device, y=None): return (self.noise(n, device),) if y is None else (self.noise(n, device), y)
     def aug(self, x): return diff_augment(x, self.augment) if self.augment else x
+    def _judge(self, y): return self.model.critic if y is None else partial(self.model.critic, y=y)  # the critic as a function of images
     def autocast(self): return torch.autocast(self._dev.type, self._dtype) if self._dtype else contextlib.nullcontext()
 
     def _step(self, loss, group): # `group`: 0 the generator, 1 the critic
@@ -147,7 +149,7 @@ class GANTrainer(Callback):
     def critic_step(self, real, fake, y=None):
         "One critic update on a real and a (detached) fake batch, with their labels `y` when conditional"
         self.model.zero_grad(set_to_none=True)
-        critic = self.model.critic if y is None else partial(self.model.critic, y=y)
+        critic = self._judge(y)
         real, fake = self.aug(real), self.aug(fake.detach())
         with self.autocast(): d_real, d_fake = critic(real).float(), critic(fake).float()
         loss = self.gan_loss.critic(d_real, d_fake)
@@ -173,7 +175,7 @@ class GANTrainer(Callback):
         self.model.zero_grad(set_to_none=True)
         critic = self.model.critic.requires_grad_(False)
         try:
-            with self.autocast(): d_fake = critic(*(self.aug(fake),) if y is None else (self.aug(fake), y)).float()
+            with self.autocast(): d_fake = self._judge(y)(self.aug(fake)).float()
             loss = self.gan_loss.generator(d_fake)
         finally: critic.requires_grad_(True)
         self._step(loss, 0)
@@ -241,6 +243,10 @@ class GANTrainer(Callback):
         "Labels of the fixed grid: image i shows class i mod n_classes (None when unconditional)"
         return torch.arange(n) % self.model.generator.n_classes if self.conditional else None
 
+    def grid_cols(self):
+        "Images per row of a grid: one column per class when conditional, else 8"
+        return getattr(self.model.generator, 'n_classes', 0) or 8
+
     def after_epoch(self):
         if self.n_fixed: self.grids.append(to_uint8(generate(self.sampler(), self.n_fixed, self.fixed_seed, labels=self.fixed_labels(self.n_fixed))))
 
@@ -287,16 +293,16 @@ class GANLearner(Learner):
                labels=None,     # conditional generators: a class for all images, one per image, or None (random)
                ema:bool=True):  # sample from the EMA generator when there is one
         "`n` generated images in [-1, 1] (float CPU tensor); the same `seed` gives the same images"
-        return generate(self.ema if ema and self.ema is not None else self.generator, n, seed, labels=labels)
+        return generate(self.gan_trainer.sampler() if ema else self.generator, n, seed, labels=labels)
 
     def show_results(self, n:int=64, seed:int|None=0, nrow:int|None=None, labels=None, ema:bool=True, **kwargs):
         "Show a grid of `n` generated images (conditional: by default image i shows class i mod n_classes, one class per column)"
         if labels is None: labels = self.gan_trainer.fixed_labels(n)
-        return show_images(self.sample(n, seed, labels, ema), nrow or getattr(self.generator, 'n_classes', 0) or 8, **kwargs)
+        return show_images(self.sample(n, seed, labels, ema), nrow or self.gan_trainer.grid_cols(), **kwargs)
 
     def save_generator(self, path, **extra):
         "Write the generator (its EMA when there is one, and then the raw one too), the critic and `config.json` to `path`"
-        return save_generator(path, self.generator if self.ema is None else self.ema, self.critic, classes=self.classes,
+        return save_generator(path, self.gan_trainer.sampler(), self.critic, classes=self.classes,
                               raw=self.generator if self.ema is not None else None, **extra)
 
 # %% ../nbs/03_learner.ipynb #d30c9c84
@@ -396,7 +402,7 @@ class SaveRun(Callback):
         if not self.trained: return
         done = self.epoch + 1
         self.learn.save_generator(self.run_dir, epochs_done=done, **self.config)
-        if self.gan_trainer.grids: save_grid(to_float(self.gan_trainer.grids[-1]), self.run_dir/'samples'/f'epoch_{done:03d}.png', nrow=getattr(self.generator, 'n_classes', 0) or 8)
+        if self.gan_trainer.grids: save_grid(to_float(self.gan_trainer.grids[-1]), self.run_dir/'samples'/f'epoch_{done:03d}.png', nrow=self.gan_trainer.grid_cols())
         names = self.recorder.metric_names
         self.rows = [r for r in self.rows if int(r[0]) < self.epoch] + [[str(o) for o in self.recorder.log]]
         with atomic_save(self.run_dir/'metrics.csv', mode='w') as f: f.write('\n'.join([','.join(names)] + [','.join(r) for r in self.rows]) + '\n')

@@ -106,6 +106,15 @@ def test_missing_data_path_is_a_clear_error(tmp_path):
     (['--epochs', 'ten'], "argument --epochs: invalid int value: 'ten'"),
     (['--size', '30'], '--size 30: expected a side of 4-7 px times a power of two'),
     (['--device', 'tpu'], '--device tpu: expected auto, cpu, cuda or mps'),
+    (['--ema', '1.5'], '--ema 1.5: expected a decay in [0, 1)'),
+    (['--augment', 'color,flip'], "--augment color,flip: 'flip' is not one of color, translation, cutout"),
+    (['--betas', '0.5', '1.2'], '--betas 0.5 1.2: expected two numbers in [0, 1)'),
+    (['--n-crit', '0'], '--n-crit 0: expected a positive integer'),
+    (['--lr-d', '-1'], '--lr-d -1.0: expected a positive number'),
+    (['--r1', '-1'], '--r1 -1.0: expected a weight >= 0'),
+    (['--preset', 'stylegan'], "argument --preset: invalid choice: 'stylegan'"),
+    (['--norm', 'group'], "argument --norm: invalid choice: 'group'"),
+    (['--amp', 'fp8'], "argument --amp: invalid choice: 'fp8'"),
 ])
 def test_bad_arguments_get_one_line_and_exit_2(tmp_path, args, msg):
     r = fastgan('train', *args, '--out', tmp_path/'run')
