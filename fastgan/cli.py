@@ -6,7 +6,7 @@ Docs: https://fastgan.github.io/fastgan/cli.html.md"""
 
 # %% ../nbs/06_cli.ipynb #92eb105a
 from __future__ import annotations
-import argparse, math, shutil, sys, warnings
+import argparse, json, math, shutil, sys, warnings
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)  # raised inside fastai's imports; not the user's to act on
 import numpy as np, torch
 from fastcore.all import *
@@ -15,12 +15,13 @@ from .data import *
 from .models import *
 from .losses import *
 from .learner import *
+from .metrics import *
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 
 # %% auto #0
 __all__ = ['PRESETS', 'TRAIN_DEFAULTS', 'SCHEDULES', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_options', 'EpochTable',
-           'gan_learner', 'train', 'sample_run', 'main']
+           'gan_learner', 'train', 'sample_run', 'eval_run', 'main']
 
 # %% ../nbs/06_cli.ipynb #6146f76f
 _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, n_crit=1,
@@ -185,6 +186,34 @@ def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool
         with atomic_save(out) as f: np.save(f, a[..., 0] if a.shape[-1] == 1 else a)
     return out
 
+# %% ../nbs/06_cli.ipynb #030318f3
+def _load_eval_images(data):
+    "Images in [-1, 1] from a .npy uint8 array ((n,H,W) or (n,H,W,C)) or an image folder"
+    p = Path(data)
+    if not p.exists(): raise RunError(f"--data {data}: no such file or directory; expected a .npy array or an image folder")
+    if p.suffix == '.npy':
+        a = torch.from_numpy(np.load(p, allow_pickle=False))
+        if a.dtype != torch.uint8 or a.ndim not in (3, 4): raise RunError(f"--data {data}: expected a uint8 array (n, H, W) or (n, H, W, C), got {a.dtype} {tuple(a.shape)}")
+        return to_float(a[:, None] if a.ndim == 3 else a.permute(0, 3, 1, 2))
+    return to_float(get_images(str(p), 28, 1).x)
+
+def eval_run(run=None, data=None, n:int=5000, seed:int=0, device:str='auto', as_json:bool=False):
+    "Score a run's samples (or images in `data`) against the embedded digits; print a table (or JSON) and return the results"
+    if (run is None) == (data is None): raise RunError("give either --run DIR (a run of fastgan train) or --data PATH (a .npy array or an image folder)")
+    if n < 2: raise RunError(f"--n {n}: expected an integer of at least 2")
+    if run is not None:
+        if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
+        fake = generate(load_generator(run, get_device(device)), n, seed)
+    else: fake = _load_eval_images(data)
+    if fake.shape[1:] != (1, 28, 28): raise RunError(f"{run or data}: images of shape {tuple(fake.shape[1:])}; the MNIST judge scores 1x28x28 digits")
+    res = evaluate(fake, load_mnist5k(), seed=seed)
+    out = {k: res[k] for k in METRICS} | {'floor': {k: res['floor'][k] for k in METRICS}, 'n': len(fake)}
+    if as_json: print(json.dumps(out))
+    else:
+        print(f"{'metric':<14}{'value':>10}{'floor':>10}")
+        for k in METRICS: print(f"{k:<14}{out[k]:>10.4g}{out['floor'][k]:>10.4g}")
+    return out
+
 # %% ../nbs/06_cli.ipynb #661bf108
 class _Parser(argparse.ArgumentParser):
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")  # one line, no usage dump
@@ -238,6 +267,13 @@ def _parser():
     s.add_argument('--out', required=True, help='.png (a grid) or .npy (uint8 array, (n,H,W) or (n,H,W,C))')
     s.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
     s.add_argument('--overwrite', action='store_true', help='replace --out if it exists')
+    e = sub.add_parser('eval', help='score samples against the embedded digits, with real-vs-real floors', formatter_class=fmt, allow_abbrev=False)
+    e.add_argument('--run', default=None, help='run directory written by fastgan train')
+    e.add_argument('--data', default=None, help='instead of --run: a .npy uint8 array or a folder of images')
+    e.add_argument('--n', type=int, default=5000, help='number of samples drawn from the run')
+    e.add_argument('--seed', type=int, default=0, help='noise seed and split seed')
+    e.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
+    e.add_argument('--json', action='store_true', help='print one JSON object instead of a table')
     return p
 
 # %% ../nbs/06_cli.ipynb #0f4b84a0
@@ -257,6 +293,7 @@ def main(argv=None):
             train(a.out, a.resume, a.overwrite, **opts)
         elif a.cmd == 'sample':
             print(f"fastgan sample: wrote {sample_run(a.run, a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
+        elif a.cmd == 'eval': eval_run(a.run, a.data, a.n, a.seed, a.device, a.json)
     except (RunError, DataError, FileNotFoundError, ValueError) as e:
         sys.stderr.write(f"fastgan {a.cmd}: error: {e}\n")
         return 2
