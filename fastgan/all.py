@@ -13,5 +13,6 @@ from fastgan.data import *
 from fastgan.models import *
 from fastgan.losses import *
 from fastgan.learner import *
+from fastgan.metrics import *
 from fastgan.cli import *
 __all__ = [o for o in dir() if not o.startswith('_')]  # re-export everything imported above

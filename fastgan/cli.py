@@ -1,4 +1,4 @@
-"""`fastgan train` and `fastgan sample`: the main job runs with no arguments on the embedded digits, offline.
+"""`fastgan train`, `sample`, `eval` and `judge`: the main job runs with no arguments on the embedded digits, offline.
 
 Docs: https://fastgan.github.io/fastgan/cli.html.md"""
 
@@ -34,7 +34,7 @@ PRESETS = {  # every preset sets every option of the training recipe; data, size
     'seed-mlp': {**_PAPER, 'arch': 'mlp'},
 }
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,
-                      amp=False, seed=0, device='auto')
+                      amp=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
 SCHEDULES = ('one-cycle', 'constant')
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
@@ -56,6 +56,7 @@ def _choice(opts, name, choices):
 def check_train_options(opts:dict):
     "Raise `RunError` naming the first bad option in `opts`"
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
+    if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', kind=float)
     for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', NORMS), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto'))]:
         _choice(opts, name, list(choices))
@@ -129,7 +130,8 @@ def gan_learner(images:Images, # the training images
     return GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
                       betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
                       ema=opts['ema'] or None, augment=opts['augment'], amp=True if opts['amp'] == 'auto' else opts['amp'],
-                      n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
+                      n_fixed=max(64//k, 1)*k if k else 64,
+                      cbs=L(cbs) + ([GANMetrics(images, opts['eval_every'], judge=get_judge(opts['eval_features'], '--eval-features'))] if opts['eval_every'] else []))
 
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
@@ -187,31 +189,40 @@ def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool
     return out
 
 # %% ../nbs/06_cli.ipynb #030318f3
-def _load_eval_images(data):
-    "Images in [-1, 1] from a .npy uint8 array ((n,H,W) or (n,H,W,C)) or an image folder"
+def _load_eval_images(data, size:int, channels:int|None):
+    "Images in [-1, 1] from a .npy uint8 array ((n,H,W) or (n,H,W,C)) or an image folder (read at `size`)"
     p = Path(data)
     if not p.exists(): raise RunError(f"--data {data}: no such file or directory; expected a .npy array or an image folder")
     if p.suffix == '.npy':
         a = torch.from_numpy(np.load(p, allow_pickle=False))
         if a.dtype != torch.uint8 or a.ndim not in (3, 4): raise RunError(f"--data {data}: expected a uint8 array (n, H, W) or (n, H, W, C), got {a.dtype} {tuple(a.shape)}")
         return to_float(a[:, None] if a.ndim == 3 else a.permute(0, 3, 1, 2))
-    return to_float(get_images(str(p), 28, 1).x)
+    return to_float(get_images(str(p), size, channels).x)
 
-def eval_run(run=None, data=None, n:int=5000, seed:int=0, device:str='auto', as_json:bool=False):
-    "Score a run's samples (or images in `data`) against the embedded digits; print a table (or JSON) and return the results"
+def eval_run(run=None, data=None, n:int=5000, seed:int=0, device:str='auto', as_json:bool=False,
+             features:str='mnist', # 'mnist' (the shipped judge), 'inception', or a judge directory
+             real:str|None=None):  # the real images to compare with; default: the run's data, else the judge's
+    "Score a run's samples (or images in `data`) against real images; print a table (or JSON) and return the results"
     if (run is None) == (data is None): raise RunError("give either --run DIR (a run of fastgan train) or --data PATH (a .npy array or an image folder)")
     if n < 2: raise RunError(f"--n {n}: expected an integer of at least 2")
+    judge = get_judge(features)
+    meta = judge.meta
     if run is not None:
         if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
         fake = generate(load_generator(run, get_device(device)), n, seed)
-    else: fake = _load_eval_images(data)
-    if fake.shape[1:] != (1, 28, 28): raise RunError(f"{run or data}: images of shape {tuple(fake.shape[1:])}; the MNIST judge scores 1x28x28 digits")
-    res = evaluate(fake, load_mnist5k(), seed=seed)
-    out = {k: res[k] for k in METRICS} | {'floor': {k: res['floor'][k] for k in METRICS}, 'n': len(fake)}
+        real = real or read_config(run).get('train', {}).get('data')
+    else: fake = _load_eval_images(data, meta.get('size', 64), meta.get('channels'))
+    real = real or meta.get('data')
+    if real is None: raise RunError(f"--features {features}: give --real PATH, the real images to compare with")
+    if 'size' in meta and fake.shape[1:] != (meta['channels'], meta['size'], meta['size']):
+        raise RunError(f"{run or data}: images of shape {tuple(fake.shape[1:])}; the judge ({features}) scores {meta['channels']}x{meta['size']}x{meta['size']} images")
+    res = Evaluator(get_images(real, fake.shape[-1], fake.shape[1]), judge, seed)(fake)
+    out = {k: res[k] for k in METRICS} | {'floor': {k: res['floor'][k] for k in METRICS}, 'n': len(fake), 'features': str(features), 'real': str(real)}
     if as_json: print(json.dumps(out))
     else:
-        print(f"{'metric':<14}{'value':>10}{'floor':>10}")
-        for k in METRICS: print(f"{k:<14}{out[k]:>10.4g}{out['floor'][k]:>10.4g}")
+        show = lambda v: f"{'-':>10}" if v is None else f"{v:>10.4g}"
+        print(f"{len(fake)} images scored against {real} with {features} features\n{'metric':<14}{'value':>10}{'floor':>10}")
+        for k in METRICS: print(f"{k:<14}{show(out[k])}{show(out['floor'][k])}")
     return out
 
 # %% ../nbs/06_cli.ipynb #661bf108
@@ -255,6 +266,8 @@ def _parser():
     t.add_argument('--n-images', type=int, default=d['n_images'], help='train on a random subset of this many images (default: all)')
     t.add_argument('--seed', type=int, default=d['seed'], help='random seed (weights, shuffling, noise)')
     t.add_argument('--device', default=d['device'], help='auto, cpu, cuda, cuda:N or mps')
+    t.add_argument('--eval-every', type=int, default=d['eval_every'], help='score 1,000 fixed-noise samples every this many epochs (and after the last) into metrics.csv (0: off)')
+    t.add_argument('--eval-features', default=d['eval_features'], help='features for --eval-every: mnist (the shipped judge), inception, or a judge directory')
     t.add_argument('--out', default='fastgan-run', help='run directory')
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last completed epoch')
     t.add_argument('--overwrite', action='store_true', help='replace what --out holds')
@@ -267,13 +280,23 @@ def _parser():
     s.add_argument('--out', required=True, help='.png (a grid) or .npy (uint8 array, (n,H,W) or (n,H,W,C))')
     s.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
     s.add_argument('--overwrite', action='store_true', help='replace --out if it exists')
-    e = sub.add_parser('eval', help='score samples against the embedded digits, with real-vs-real floors', formatter_class=fmt, allow_abbrev=False)
+    e = sub.add_parser('eval', help='score samples against real images, with real-vs-real floors', formatter_class=fmt, allow_abbrev=False)
     e.add_argument('--run', default=None, help='run directory written by fastgan train')
     e.add_argument('--data', default=None, help='instead of --run: a .npy uint8 array or a folder of images')
+    e.add_argument('--features', default='mnist', help='mnist (the shipped digit judge), inception (needs torch-fidelity and its weights), or a judge directory from fastgan judge')
+    e.add_argument('--real', default=None, help="real images to compare with (as train's --data); default: the run's data, else the judge's")
     e.add_argument('--n', type=int, default=5000, help='number of samples drawn from the run')
     e.add_argument('--seed', type=int, default=0, help='noise seed and split seed')
     e.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
     e.add_argument('--json', action='store_true', help='print one JSON object instead of a table')
+    j = sub.add_parser('judge', help='train a classifier whose features fastgan eval uses, on labelled images', formatter_class=fmt, allow_abbrev=False)
+    j.add_argument('--data', required=True, help="labelled images: 'mnist5k', 'mnist', an IDX directory with labels, or an image folder with one subfolder per class")
+    j.add_argument('--out', required=True, help='judge directory to write (judge.safetensors, judge.json)')
+    j.add_argument('--size', type=int, default=28, help='image side in pixels (as the runs it will judge)')
+    j.add_argument('--channels', type=int, default=None, choices=[1, 3], help='image channels for image folders (default: detect)')
+    j.add_argument('--epochs', type=int, default=10, help='training epochs')
+    j.add_argument('--seed', type=int, default=0, help='random seed (split, weights, shuffling)')
+    j.add_argument('--overwrite', action='store_true', help='replace the judge in --out')
     return p
 
 # %% ../nbs/06_cli.ipynb #0f4b84a0
@@ -293,8 +316,13 @@ def main(argv=None):
             train(a.out, a.resume, a.overwrite, **opts)
         elif a.cmd == 'sample':
             print(f"fastgan sample: wrote {sample_run(a.run, a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
-        elif a.cmd == 'eval': eval_run(a.run, a.data, a.n, a.seed, a.device, a.json)
-    except (RunError, DataError, FileNotFoundError, ValueError) as e:
+        elif a.cmd == 'eval': eval_run(a.run, a.data, a.n, a.seed, a.device, a.json, a.features, a.real)
+        elif a.cmd == 'judge':
+            if a.epochs < 1 or a.size < 8: raise RunError(f"--epochs {a.epochs} --size {a.size}: expected at least 1 epoch and 8 pixels")
+            j = make_judge(a.data, a.out, a.size, a.channels, a.epochs, a.seed, a.overwrite)
+            print(f"fastgan judge: held-out accuracy {j.meta['held_out_accuracy']:.3f} on {j.meta['valid']} images; wrote {a.out}/ "
+                  f"(judge.safetensors, judge.json); use it with fastgan eval --features {a.out}")
+    except (RunError, DataError, FileNotFoundError, FileExistsError, ValueError) as e:
         sys.stderr.write(f"fastgan {a.cmd}: error: {e}\n")
         return 2
     except KeyboardInterrupt:

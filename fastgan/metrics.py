@@ -1,4 +1,4 @@
-"""Sample quality measured offline: Fréchet distance, KID, precision and recall, density and coverage — each checked against cases with a known answer.
+"""Sample quality measured offline — FID, KID, an Inception-style score, precision and recall, density and coverage, class coverage, memorisation — each with its real-vs-real floor and checked against cases with a known answer; a digit judge that ships with the package; a callback that logs them while training.
 
 Docs: https://fastgan.github.io/fastgan/metrics.html.md"""
 
@@ -11,9 +11,10 @@ from torch import Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['JUDGE_FILE', 'METRICS', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased', 'kid', 'knn_radii',
-           'manifold_metrics', 'DigitJudge', 'judge_split', 'train_judge', 'judge_accuracy', 'load_judge',
-           'inception_score', 'class_coverage', 'nearest_distances', 'memorisation', 'judge_outputs', 'evaluate']
+__all__ = ['JUDGE_DIR', 'METRICS', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased', 'kid', 'knn_radii',
+           'manifold_metrics', 'DigitJudge', 'judge_split', 'train_judge', 'judge_accuracy', 'save_judge', 'load_judge',
+           'make_judge', 'InceptionJudge', 'get_judge', 'inception_score', 'class_coverage', 'nearest_distances',
+           'memorisation', 'judge_outputs', 'Evaluator', 'evaluate', 'GANMetrics']
 
 # %% ../nbs/04_metrics.ipynb #efb2206b
 def _sqrtm_psd(s:Tensor):
@@ -72,7 +73,7 @@ def manifold_metrics(real:Tensor, fake:Tensor, k:int=3):
 
 # %% ../nbs/04_metrics.ipynb #06534c32
 from .data import *
-from .models import save_tensors, load_tensors
+from .models import save_tensors, load_tensors, save_json
 import torch.nn as nn, torch.nn.functional as F
 
 class DigitJudge(nn.Module):
@@ -86,19 +87,21 @@ class DigitJudge(nn.Module):
         self.head = nn.Linear(2*width, n_classes)
     def forward(self, x): return self.head(self.features(x))
 
-def judge_split(images:Images, valid:int=500, seed:int=0):
+def judge_split(images:Images, valid:int|None=None, seed:int=0): # `valid` None: 500 images, or a fifth of fewer than 2,500
     "Train and held-out indices for the judge: a seeded random split"
+    valid = min(500, len(images.x) // 5) if valid is None else valid
     perm = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(seed))
     return perm[valid:], perm[:valid]
 
-def train_judge(images:Images, epochs:int=10, bs:int=64, lr:float=2e-3, valid:int=500, seed:int=0):
+def train_judge(images:Images, epochs:int=10, bs:int=64, lr:float=2e-3, valid:int|None=None, seed:int=0):
     "Train a `DigitJudge` on labelled `images` (random shifts of up to 2 px); returns it (eval mode) and its held-out accuracy"
-    if images.y is None: raise DataError("judge: the images have no labels; a judge is a classifier and needs labelled data")
+    if images.y is None: raise DataError("judge: the images have no labels; a judge is a classifier and needs labelled data (an image folder: one subfolder per class)")
     torch.manual_seed(seed)
     tr, va = judge_split(images, valid, seed)
     x, y = to_float(images.x), images.y
     net = DigitJudge(images.channels, images.n_classes)
     opt = torch.optim.AdamW(net.parameters(), lr, weight_decay=1e-4)
+    bs = min(bs, len(tr))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * (len(tr) // bs))
     for _ in range(epochs):
         net.train()
@@ -114,14 +117,74 @@ def judge_accuracy(net:nn.Module, x:Tensor, y:Tensor):
     return (torch.cat([net.eval()(b) for b in x.split(500)]).argmax(1) == y).float().mean().item()
 
 # %% ../nbs/04_metrics.ipynb #e1f43067
-import fastgan
-JUDGE_FILE = Path(fastgan.__file__).parent/'judge_mnist.safetensors'
+import fastgan, json, shutil, tempfile
+JUDGE_DIR = Path(fastgan.__file__).parent/'judge_mnist'
 
-def load_judge(fn=JUDGE_FILE, channels:int=1, n_classes:int=10):
-    "A `DigitJudge` with the weights in `fn` (default: the MNIST judge shipped with fastgan), in eval mode"
-    net = DigitJudge(channels, n_classes)
-    net.load_state_dict(load_tensors(fn))
+def _judge_out(out, overwrite):
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (overwrite and (out/'judge.json').exists()):
+        raise FileExistsError(f"{out}: exists and is not empty; choose another directory" + ('' if overwrite else ' (--overwrite replaces only a judge)'))
+    return out
+
+def save_judge(net:DigitJudge, out, overwrite:bool=False, **meta): # `meta`: what to record (data, size, classes, accuracy...)
+    "Write `net` and `meta` to the directory `out` (judge.safetensors, judge.json), all or nothing"
+    out = _judge_out(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix='tmp', suffix='tmp', dir=out.parent))
+    save_tensors(net.state_dict(), tmp/'judge.safetensors')
+    save_json(dict(channels=net.channels, n_classes=net.n_classes, width=net.width, **meta), tmp/'judge.json')
+    if out.exists(): shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+def load_judge(path=JUDGE_DIR): # a directory written by `save_judge`; default: the MNIST judge shipped with fastgan
+    "The `DigitJudge` saved in `path`, in eval mode, with what `save_judge` recorded in its `meta`"
+    fn = Path(path)/'judge.json'
+    if not fn.exists(): raise FileNotFoundError(f"{path}: no judge.json; expected a judge directory written by `fastgan judge` or `save_judge`")
+    meta = json.loads(fn.read_text())
+    net = DigitJudge(meta['channels'], meta['n_classes'], meta['width'])
+    net.load_state_dict(load_tensors(Path(path)/'judge.safetensors'))
+    net.meta = meta
     return net.eval()
+
+def make_judge(data:str|Images,        # labelled `Images`, or a source that `get_images` takes ('mnist5k', an image folder with class subfolders...)
+               out,                    # the judge directory to write
+               size:int=28, channels:int|None=None, epochs:int=10, seed:int=0, overwrite:bool=False):
+    "Train a judge on `data` and save it to `out`; returns it (its held-out accuracy is in `meta`)"
+    out = _judge_out(out, overwrite)  # checked before the training, not after
+    images = data if isinstance(data, Images) else get_images(data, size, channels)
+    tr, va = judge_split(images, seed=seed)
+    net, acc = train_judge(images, epochs, seed=seed)
+    save_judge(net, out, overwrite, data=str(data), size=images.size, classes=images.classes, held_out_accuracy=round(acc, 4),
+               valid=len(va), seed=seed, epochs=epochs)
+    return load_judge(out)
+
+# %% ../nbs/04_metrics.ipynb #c22ac700
+class InceptionJudge(nn.Module):
+    "Inception-v3 pool features (2048) and ImageNet softmax of standard FID/KID/IS, through torch-fidelity"
+    def __init__(self, weights=None): # a weights file; None: torch-fidelity's, downloaded once into torch.hub's cache
+        super().__init__()
+        try: from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+        except ImportError:
+            raise DataError("inception features need torch-fidelity: pip install 'fastgan[inception]'; offline, use the shipped MNIST judge or your own (fastgan judge)") from None
+        try: self.net = FeatureExtractorInceptionV3('inception-v3-compat', ['2048'], weights)
+        except Exception as e:
+            raise DataError(f"inception features: the Inception-v3 weights could not be loaded ({type(e).__name__}: {str(e)[:200]}); torch-fidelity downloads them "
+                            f"once into {torch.hub.get_dir()}/checkpoints: run once online, or use the shipped MNIST judge or your own (fastgan judge)") from None
+        self.meta = dict(name='inception', n_classes=self.net.fc.out_features)
+    def features(self, x): # images in [-1, 1]
+        x = to_uint8(x)
+        return self.net(x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x)[0]
+    def head(self, f): return f @ self.net.fc.weight.T  # torch-fidelity's 'logits_unbiased', as its Inception Score uses
+
+def get_judge(features='mnist', # 'mnist' (shipped), 'inception', or a judge directory
+              option='--features'):  # the option to name in errors
+    "The feature extractor for `features`"
+    if features == 'mnist': return load_judge()
+    if features == 'inception': return InceptionJudge()
+    if not (Path(features)/'judge.json').exists():
+        raise DataError(f"{option} {features}: expected mnist, inception, or a judge directory written by fastgan judge")
+    return load_judge(features)
 
 # %% ../nbs/04_metrics.ipynb #26f73048
 def inception_score(probs:Tensor):
@@ -154,30 +217,77 @@ def judge_outputs(judge:nn.Module, x:Tensor, bs:int=500):
     f = torch.cat([judge.features(b) for b in x.split(bs)])
     return f, judge.head(f).softmax(1)
 
-METRICS = ('fid', 'kid', 'kid_std', 'is', 'precision', 'recall', 'density', 'coverage', 'classes', 'kl', 'memorisation')
+METRICS = ('fid', 'fid_matched', 'kid', 'kid_std', 'is', 'precision', 'recall', 'density', 'coverage', 'classes', 'kl', 'memorisation')
 
-def _scores(ft, f, p, imgs, train, held, labels, n_ref, kid_subsets, g):
-    k, k_std = kid(ft, f, kid_subsets, min(1000, len(f)))
-    sub, ref = torch.randperm(len(f), generator=g)[:n_ref], torch.randperm(len(ft), generator=g)[:n_ref]
-    cov = class_coverage(p, labels)
-    return dict(fid=fid(ft, f), kid=k, kid_std=k_std, **{'is': inception_score(p)}, **manifold_metrics(ft[ref], f[sub]),
-                classes=cov['classes'], kl=cov['kl'], memorisation=memorisation(imgs, train, held), hist=cov['hist'])
+class Evaluator:
+    "Scores generated images against `real` with `judge`; the reference features are computed once"
+    def __init__(self, real:Images,              # the real images (labelled, for the class metrics)
+                 judge:nn.Module|None=None,      # feature extractor; default: the shipped MNIST judge
+                 seed:int=0,                     # seed of the random subsets
+                 kid_subsets:int=100, max_real:int=10_000):
+        self.judge, self.seed, self.kid_subsets = judge or load_judge(), seed, kid_subsets
+        meta = getattr(self.judge, 'meta', {})
+        tr, va = judge_split(real, meta.get('valid'), meta.get('seed', 0))
+        x = to_float(real.x)
+        self.train, self.held = x[tr[:max_real]], x[va]
+        self.labels = real.y[tr[:max_real]] if real.y is not None and real.n_classes == meta.get('n_classes') else None
+        self.ft, _ = judge_outputs(self.judge, self.train)
 
-def evaluate(fake:Tensor,          # generated images in [-1, 1], (n, c, h, w)
-             real:Images,          # the real images (labelled, for the class metrics)
-             judge:nn.Module|None=None, # feature extractor; default: the shipped MNIST judge
-             seed:int=0, kid_subsets:int=100):
-    "Every metric of `fake` against `real`, and under 'floor' the same metrics of held-out real images"
-    judge = judge or load_judge()
-    tr, va = judge_split(real, seed=seed)
-    x = to_float(real.x)
-    train, held = x[tr], x[va]
-    g = torch.Generator().manual_seed(seed)
-    ft, _ = judge_outputs(judge, train)
-    fh, ph = judge_outputs(judge, held)
-    ff, pf = judge_outputs(judge, fake)
-    res = _scores(ft, ff, pf, fake, train, held, real.y[tr], len(va), kid_subsets, g)
-    half = len(held) // 2
-    floor = _scores(ft, fh, ph, held[:half], train, held[half:], real.y[tr], len(va), kid_subsets, g)
-    res['floor'] = {k: v for k, v in floor.items() if k != 'hist'}
-    return res
+    def scores(self, imgs:Tensor, g:torch.Generator):
+        "The metrics of images `imgs` computed from the judge's outputs"
+        f, p = judge_outputs(self.judge, imgs)
+        n_ref, ft = len(self.held), self.ft
+        k, k_std = kid(ft, f, self.kid_subsets, min(1000, len(f)), seed=self.seed)
+        matched = [fid(ft, f[torch.randperm(len(f), generator=g)[:n_ref]]) for _ in range(5 if len(f) > n_ref else 1)]
+        sub, ref = torch.randperm(len(f), generator=g)[:n_ref], torch.randperm(len(ft), generator=g)[:n_ref]
+        cov = class_coverage(p, self.labels) if self.labels is not None else dict(classes=None, kl=None, hist=None)
+        return dict(fid=fid(ft, f), fid_matched=sum(matched)/len(matched), kid=k, kid_std=k_std, **{'is': inception_score(p)},
+                    **manifold_metrics(ft[ref], f[sub]), classes=cov['classes'], kl=cov['kl'], hist=cov['hist'])
+
+    def __call__(self, fake:Tensor,     # generated images in [-1, 1], (n, c, h, w)
+                 floor:bool=True):      # also score held-out real images, under 'floor'
+        "Every metric of `fake`, and under 'floor' the same metrics of held-out real images"
+        if fake.shape[1:] != self.train.shape[1:]:
+            raise ValueError(f"generated images of shape {tuple(fake.shape[1:])}; the real images are {tuple(self.train.shape[1:])}")
+        if len(fake) < 2: raise ValueError(f"{len(fake)} generated image: expected at least 2")
+        g = torch.Generator().manual_seed(self.seed)
+        res = self.scores(fake, g) | dict(memorisation=memorisation(fake, self.train, self.held))
+        if floor:
+            half = len(self.held) // 2  # memorisation's floor: one half of the held-out images against the other's threshold
+            res['floor'] = {k: v for k, v in self.scores(self.held, g).items() if k != 'hist'} | \
+                           dict(memorisation=memorisation(self.held[:half], self.train, self.held[half:]))
+        return res
+
+def evaluate(fake:Tensor, real:Images, judge:nn.Module|None=None, seed:int=0, kid_subsets:int=100):
+    "Every metric of `fake` against `real`, and under 'floor' the same metrics of held-out real images (see `Evaluator`)"
+    return Evaluator(real, judge, seed, kid_subsets)(fake)
+
+# %% ../nbs/04_metrics.ipynb #0b6b624d
+from fastai.callback.core import Callback
+from fastai.metrics import ValueMetric
+from .models import generate
+
+class GANMetrics(Callback):
+    "Every `every` epochs (and after the last) score `n` samples from fixed noise; log `metrics` through the Recorder"
+    def __init__(self, real:Images, every:int=1, n:int=1000,
+                 metrics=('fid', 'kid', 'precision', 'recall', 'coverage'), # names from `METRICS`
+                 judge:nn.Module|None=None, seed:int=0, kid_subsets:int=20):
+        bad = [m for m in metrics if m not in METRICS]
+        if bad: raise ValueError(f"metrics: {', '.join(bad)} unknown; expected names from {', '.join(METRICS)}")
+        store_attr('every,n,metrics,seed')
+        self.evaluator = Evaluator(real, judge, seed, kid_subsets)
+
+    def before_fit(self):
+        self.res, self.mets = None, [ValueMetric(partial(self.value, m), m) for m in self.metrics]
+        self.learn.metrics = L(self.learn.metrics) + self.mets  # before the Recorder names its columns
+
+    def due(self): return (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch
+
+    def value(self, name):
+        if not self.due(): return float('nan')
+        if self.res is None or self.res[0] != self.epoch:
+            x = generate(self.gan_trainer.sampler(), self.n, self.seed, labels=self.gan_trainer.fixed_labels(self.n))
+            self.res = self.epoch, self.evaluator(x, floor=False)
+        return self.res[1][name]
+
+    def after_fit(self): self.learn.metrics = [m for m in self.learn.metrics if m not in self.mets]

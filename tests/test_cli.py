@@ -115,6 +115,8 @@ def test_missing_data_path_is_a_clear_error(tmp_path):
     (['--preset', 'stylegan'], "argument --preset: invalid choice: 'stylegan'"),
     (['--norm', 'group'], "argument --norm: invalid choice: 'group'"),
     (['--amp', 'fp8'], "argument --amp: invalid choice: 'fp8'"),
+    (['--eval-every', '-1'], '--eval-every -1: expected a number of epochs >= 0 (0: off)'),
+    (['--eval-every', '1', '--eval-features', 'nowhere'], '--eval-features nowhere: expected mnist, inception, or a judge directory'),
 ])
 def test_bad_arguments_get_one_line_and_exit_2(tmp_path, args, msg):
     r = fastgan('train', *args, '--out', tmp_path/'run')
