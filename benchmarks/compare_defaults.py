@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 warnings.filterwarnings('ignore', category=FutureWarning)
 from fastgan.data import load_mnist5k, to_float, save_grid
-from fastgan.cli import TRAIN_DEFAULTS, PRESETS, gan_learner
+from fastgan.cli import TRAIN_DEFAULTS, PRESETS, gan_learner, fit_recipe
 
 FOUNDATION = dict(preset='fastgan', ema=0., augment=None)  # the default of issue 2: no EMA, no augmentation
 CANDIDATES = [  # name, options over the defaults
@@ -38,9 +38,7 @@ def options(over):
     return {**TRAIN_DEFAULTS, **PRESETS[over.get('preset', 'fastgan')], **over, 'device': 'cpu'}
 
 def fit(learn, opts, epochs):
-    with learn.no_bar(), learn.no_logging():
-        if opts['schedule'] == 'one-cycle': learn.fit_one_cycle(epochs, learn.lr)
-        else: learn.fit(epochs)
+    with learn.no_bar(), learn.no_logging(): fit_recipe(learn, epochs, opts['schedule'])
 
 def train_judge(images, seed=0, epochs=8):
     "A small CNN digit classifier: trained on 4,500 digits, accuracy on the other 500"

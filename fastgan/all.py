@@ -8,11 +8,13 @@ Docs: https://fastgan.github.io/fastgan/index.html.md"""
 __all__ = []
 
 # %% ../nbs/index.ipynb #515b9b0c
+import fastgan.data  # first: it quiets a deprecation warning that fastai's imports raise
 from fastai.basics import *
-from fastgan.data import *
+from fastgan.data import *  # after fastai's names, so fastgan's win (show_images)
 from fastgan.models import *
 from fastgan.losses import *
 from fastgan.learner import *
 from fastgan.metrics import *
+from fastgan.widgets import *
 from fastgan.cli import *
 __all__ = [o for o in dir() if not o.startswith('_')]  # re-export everything imported above

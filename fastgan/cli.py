@@ -7,7 +7,6 @@ Docs: https://fastgan.github.io/fastgan/cli.html.md"""
 # %% ../nbs/06_cli.ipynb #92eb105a
 from __future__ import annotations
 import argparse, json, math, shutil, sys, warnings
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)  # raised inside fastai's imports; not the user's to act on
 import numpy as np, torch
 from fastcore.all import *
 from fastcore.xtras import atomic_save
@@ -20,22 +19,11 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 
 # %% auto #0
-__all__ = ['PRESETS', 'TRAIN_DEFAULTS', 'SCHEDULES', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_options', 'EpochTable',
-           'gan_learner', 'train', 'sample_run', 'eval_run', 'main']
+__all__ = ['TRAIN_DEFAULTS', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_options', 'train', 'sample_run', 'eval_run', 'main']
 
 # %% ../nbs/06_cli.ipynb #6146f76f
-_PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, n_crit=1,
-              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False)
-PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and --amp are separate
-    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto'},
-    'dcgan': {**_PAPER, 'bs': 128},
-    'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
-    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
-    'seed-mlp': {**_PAPER, 'arch': 'mlp'},
-}
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,
                       amp=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
-SCHEDULES = ('one-cycle', 'constant')
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
 
@@ -106,33 +94,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
         if not overwrite: raise RunError(f"--out {out}: already holds a fastgan run; pass --resume to continue it, --overwrite to replace it, or choose another --out")
     return {**TRAIN_DEFAULTS, **PRESETS[preset], **opts}  # explicit options override the preset
 
-# %% ../nbs/06_cli.ipynb #ea59881c
-class EpochTable(Callback):
-    "Print one aligned row per trained epoch: for logs and pipes, where a progress bar would redraw on every batch"
-    order = 70  # after the Recorder has named the columns
-    def before_fit(self):
-        self.names, self.old_logger, self.learn.logger = self.recorder.metric_names, self.learn.logger, self._row
-        print(' '.join(f'{n:>11}' for n in self.names), flush=True)
-    def _row(self, log):
-        if len(log) == len(self.names): print(' '.join(f'{v:>11.6f}' if isinstance(v, float) else f'{v!s:>11}' for v in log), flush=True)
-    def after_fit(self): self.learn.logger = self.old_logger
-
 # %% ../nbs/06_cli.ipynb #a63600a3
-def gan_learner(images:Images, # the training images
-                opts:dict,     # training options (all of `TRAIN_DEFAULTS`' keys)
-                cbs=None):
-    "The `GANLearner` that `fastgan train` trains for `opts` on `images`"
-    if opts['conditional'] is True and images.y is None: raise RunError(f"--conditional: {opts['data']} has no labels (an image folder needs one subfolder per class)")
-    k = images.n_classes if opts['conditional'] and images.y is not None else 0   # 'auto': conditional when the data has labels
-    dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
-    torch.manual_seed(opts['seed'])
-    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
-    return GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
-                      betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
-                      ema=opts['ema'] or None, augment=opts['augment'], amp=True if opts['amp'] == 'auto' else opts['amp'],
-                      n_fixed=max(64//k, 1)*k if k else 64,
-                      cbs=L(cbs) + ([GANMetrics(images, opts['eval_every'], judge=get_judge(opts['eval_features'], '--eval-features'))] if opts['eval_every'] else []))
-
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
           overwrite:bool=False,   # replace whatever `out` holds
@@ -147,7 +109,8 @@ def train(out='fastgan-run',      # run directory
         idx = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(opts['seed']))[:opts['n_images']]
         images = images.subset(idx)
     if opts['bs'] > len(images.x): raise RunError(f"--bs {opts['bs']}: larger than the {len(images.x)} training images")
-    learn = gan_learner(images, opts, cbs=SaveRun(out, {'train': opts}))
+    evals = [GANMetrics(images, opts['eval_every'], judge=get_judge(opts['eval_features'], '--eval-features'))] if opts['eval_every'] else []
+    learn = gan_learner(images, opts, cbs=[SaveRun(out, {'train': opts}), *evals])
     if not sys.stdout.isatty(): learn.remove_cb(ProgressCallback).add_cb(EpochTable())
     if overwrite and out.exists(): shutil.rmtree(out)   # only now: every input has been checked
     start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0
@@ -155,8 +118,7 @@ def train(out='fastgan-run',      # run directory
           f"{opts['arch']} ({opts['preset']} preset{', conditional' if learn.generator.n_classes else ''}) on {learn.dls.device}, "
           f"epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
     if start >= opts['epochs']: print(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
-    elif opts['schedule'] == 'one-cycle': learn.fit_one_cycle(opts['epochs'], learn.lr, start_epoch=start)
-    else: learn.fit(opts['epochs'], start_epoch=start)
+    else: fit_recipe(learn, opts['epochs'], opts['schedule'], start)
     print(f"fastgan train: wrote {out}/ ({RUN_FILES})", flush=True)
     return learn
 

@@ -6,7 +6,8 @@ Docs: https://fastgan.github.io/fastgan/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c46d8618
 from __future__ import annotations
-import gzip, random, struct
+import gzip, io, random, struct, warnings
+warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)  # raised inside fastai's imports; not the user's to act on
 from typing import NamedTuple
 import numpy as np, torch, torch.nn.functional as F
 from torch import Tensor
@@ -21,7 +22,7 @@ from fastcore.xtras import atomic_save
 # %% auto #0
 __all__ = ['DataError', 'Images', 'resize_images', 'load_mnist5k', 'load_image_folder', 'load_mnist', 'read_idx', 'is_idx_dir',
            'load_idx', 'get_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid',
-           'save_grid', 'show_images']
+           'grid_png', 'save_grid', 'show_images']
 
 # %% ../nbs/00_data.ipynb #173484ef
 class DataError(ValueError):
@@ -198,10 +199,17 @@ def image_grid(x:Tensor, # images in [-1, 1], (n, c, h, w)
     g = to_uint8(make_grid(x.detach().float().cpu(), nrow=nrow, padding=2, pad_value=-1)).permute(1, 2, 0)
     return g[..., :x.shape[1]]  # make_grid repeats a single channel three times
 
+def grid_png(x:Tensor, nrow:int=8):
+    "Images in [-1, 1] as the bytes of one PNG grid"
+    g = image_grid(x, nrow).numpy()
+    buf = io.BytesIO()
+    Image.fromarray(g[..., 0] if g.shape[-1] == 1 else g).save(buf, format='png')
+    return buf.getvalue()
+
 def save_grid(x:Tensor, fn, nrow:int=8):
     "Write images in [-1, 1] to `fn` as one PNG grid, atomically"
-    g = image_grid(x, nrow).numpy()
-    with atomic_save(fn) as f: Image.fromarray(g[..., 0] if g.shape[-1] == 1 else g).save(f, format='png')
+    png = grid_png(x, nrow)
+    with atomic_save(fn) as f: f.write(png)
 
 def show_images(x:Tensor, nrow:int=8, title:str|None=None, figsize=None, ax=None):
     "Show images in [-1, 1] as a grid with matplotlib"

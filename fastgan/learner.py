@@ -13,7 +13,7 @@ from torch import Tensor
 from fastcore.all import *
 from fastcore.xtras import atomic_save
 from fastai.learner import Learner, Metric
-from fastai.callback.core import Callback, CancelBatchException, CancelValidException
+from fastai.callback.core import Callback, CancelBatchException, CancelValidException, CancelFitException
 from fastai.optimizer import Adam
 import fastai.callback.progress, fastai.callback.schedule  # the progress bar, `fit_one_cycle`, `lr_find`
 from fastai.torch_core import params
@@ -24,9 +24,9 @@ from .models import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['AUGMENTS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'rand_brightness', 'rand_saturation', 'rand_contrast',
-           'rand_translation', 'rand_cutout', 'augment_policy', 'diff_augment', 'amp_dtype', 'GANTrainer', 'GANStat',
-           'GANLearner', 'plot_losses', 'SaveRun']
+__all__ = ['AUGMENTS', 'PRESETS', 'SCHEDULES', 'GANModule', 'gan_splitter', 'has_batchnorm', 'rand_brightness', 'rand_saturation',
+           'rand_contrast', 'rand_translation', 'rand_cutout', 'augment_policy', 'diff_augment', 'amp_dtype',
+           'GANTrainer', 'GANStat', 'GANLearner', 'plot_losses', 'SaveRun', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/03_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -48,11 +48,15 @@ def has_batchnorm(m:nn.Module):
 
 # %% ../nbs/03_learner.ipynb #2d7909b9
 def _per_image(x): return torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device)  # one U(0, 1) draw per image
-def rand_brightness(x): return x + (_per_image(x) - 0.5)
+def rand_brightness(x):
+    "Add a random brightness in [-0.5, 0.5) to each image"
+    return x + (_per_image(x) - 0.5)
 def rand_saturation(x):
+    "Scale each image's saturation (distance from its per-pixel channel mean) by a random factor in [0, 2)"
     m = x.mean(1, keepdim=True)
     return (x - m) * (_per_image(x) * 2) + m
 def rand_contrast(x):
+    "Scale each image's contrast (distance from its mean) by a random factor in [0.5, 1.5)"
     m = x.mean([1, 2, 3], keepdim=True)
     return (x - m) * (_per_image(x) + 0.5) + m
 
@@ -398,6 +402,10 @@ class SaveRun(Callback):
     def before_epoch(self): self.trained = False
     def before_train(self): self.trained = True  # epochs skipped on resume never start training
 
+    def after_cancel_fit(self):  # stopped at a batch boundary (CancelFitException): keep the weights trained so far
+        self.learn.save_generator(self.run_dir, epochs_done=self.epoch, **self.config)
+        self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', self.epoch)  # resuming repeats the unfinished epoch
+
     def after_epoch(self):
         if not self.trained: return
         done = self.epoch + 1
@@ -408,3 +416,46 @@ class SaveRun(Callback):
         with atomic_save(self.run_dir/'metrics.csv', mode='w') as f: f.write('\n'.join([','.join(names)] + [','.join(r) for r in self.rows]) + '\n')
         plot_losses(self.rows, list(names), self.run_dir/'losses.png')
         self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', done)
+
+# %% ../nbs/03_learner.ipynb #bb0a726e
+_PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, n_crit=1,
+              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False)
+PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
+    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto'},
+    'dcgan': {**_PAPER, 'bs': 128},
+    'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
+    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
+    'seed-mlp': {**_PAPER, 'arch': 'mlp'},
+}
+SCHEDULES = ('one-cycle', 'constant')
+
+def gan_learner(images:Images, # the training images
+                opts:dict,     # a recipe (the keys of a preset) with `seed`, `device` and `amp`
+                cbs=None):
+    "The `GANLearner` for the recipe `opts` on `images`"
+    if opts['conditional'] is True and images.y is None: raise DataError("--conditional: the data has no labels (an image folder needs one subfolder per class)")
+    k = images.n_classes if opts['conditional'] and images.y is not None else 0   # 'auto': conditional when the data has labels
+    dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
+    torch.manual_seed(opts['seed'])
+    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
+    return GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
+                      betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
+                      ema=opts['ema'] or None, augment=opts['augment'], amp=True if opts['amp'] == 'auto' else opts['amp'],
+                      n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
+
+def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epoch:int=0):
+    "Train `learn` for `epochs` with a recipe's schedule: fastai's one-cycle over all epochs at `learn.lr`, or constant"
+    if schedule not in SCHEDULES: raise ValueError(f"schedule {schedule}: expected one of {', '.join(SCHEDULES)}")
+    if schedule == 'one-cycle': learn.fit_one_cycle(epochs, learn.lr, start_epoch=start_epoch)
+    else: learn.fit(epochs, start_epoch=start_epoch)
+
+# %% ../nbs/03_learner.ipynb #a41475d1
+class EpochTable(Callback):
+    "Print one aligned row per trained epoch: for logs and pipes, where a progress bar would redraw on every batch"
+    order = 70  # after the Recorder has named the columns
+    def before_fit(self):
+        self.names, self.old_logger, self.learn.logger = self.recorder.metric_names, self.learn.logger, self._row
+        print(' '.join(f'{n:>11}' for n in self.names), flush=True)
+    def _row(self, log):
+        if len(log) == len(self.names): print(' '.join(f'{v:>11.6f}' if isinstance(v, float) else f'{v!s:>11}' for v in log), flush=True)
+    def after_fit(self): self.learn.logger = self.old_logger

@@ -17,8 +17,8 @@ import fastgan
 # %% auto #0
 __all__ = ['NORMS', 'ARCHS', 'MODELS', 'model_config', 'spectral_norm', 'label_embedding', 'MLPGenerator', 'MLPCritic',
            'dcgan_steps', 'dcgan_init', 'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'gan_models', 'sample_noise',
-           'sample_labels', 'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors', 'save_generator',
-           'read_config', 'load_generator', 'load_critic']
+           'slerp', 'sample_labels', 'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors',
+           'save_generator', 'read_config', 'load_generator', 'load_critic']
 
 # %% ../nbs/01_models.ipynb #c0d6114d
 class _Configurable(nn.Module):
@@ -175,10 +175,22 @@ def gan_models(arch:str='dcgan',    # 'dcgan' or 'mlp' (the seed's classic pair)
     return G(nz, size, channels, width, n_classes, sn_generator), C(size, channels, width, norm, n_classes, sn)
 
 # %% ../nbs/01_models.ipynb #af6684c7
-def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu'):
+def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu',
+                 truncation:float|None=None): # redraw values beyond ±truncation (the truncation trick); None: off
     "`n` standard normal noise vectors of size `nz`, reproducible from `seed`"
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    return torch.randn(n, nz, generator=g).to(device)
+    z = torch.randn(n, nz, generator=g)
+    if truncation is not None:
+        if truncation <= 0: raise ValueError(f"truncation {truncation}: expected a positive threshold (None: off)")
+        while (out := z.abs() > truncation).any(): z[out] = torch.randn(int(out.sum()), generator=g)
+    return z.to(device)
+
+def slerp(a:Tensor, b:Tensor, t:float):
+    "Spherical interpolation from noise `a` (t=0) to `b` (t=1), row by row: the path stays where Gaussian noise lives"
+    cos = ((a / a.norm(dim=1, keepdim=True)) * (b / b.norm(dim=1, keepdim=True))).sum(1, keepdim=True).clamp(-1, 1)
+    om = cos.acos()
+    so = om.sin()
+    return torch.where(so < 1e-6, (1-t)*a + t*b, ((1-t)*om).sin()/so * a + (t*om).sin()/so * b)
 
 def sample_labels(generator:nn.Module, n:int, labels=None, seed:int|None=None):
     "`n` labels for `generator`: `labels` (an int or `n` ints) checked, or random classes from `seed`; None if unconditional"
@@ -199,10 +211,14 @@ def generate(generator:nn.Module, # a fastgan generator
              n:int=64,            # number of images
              seed:int|None=None,  # noise seed; the same seed gives the same images
              bs:int=256,          # images generated at a time
-             labels=None):        # conditional generators: a class for all images, one per image, or None (random)
+             labels=None,         # conditional generators: a class for all images, one per image, or None (random)
+             z:Tensor|None=None): # the noise itself, `(n, nz)`, instead of drawing it from `seed`
     "`n` images in [-1, 1] from `generator` in eval mode, as a float CPU tensor `(n, c, h, w)`"
     device, was_training = next(generator.parameters()).device, generator.training
-    z, y = sample_noise(n, generator.nz, seed, device), sample_labels(generator, n, labels, seed)
+    if z is None: z = sample_noise(n, generator.nz, seed, device)
+    elif z.shape[1:] != (generator.nz,): raise ValueError(f"z: expected noise of shape (n, {generator.nz}), got {tuple(z.shape)}")
+    z, n = z.to(device), len(z)
+    y = sample_labels(generator, n, labels, seed)
     ys = [None]*len(z.split(bs)) if y is None else y.to(device).split(bs)
     generator.eval()
     try: return torch.cat([generator(*([zb] if yb is None else [zb, yb])).float().cpu() for zb, yb in zip(z.split(bs), ys)])
