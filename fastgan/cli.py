@@ -23,7 +23,7 @@ __all__ = ['TRAIN_DEFAULTS', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_optio
 
 # %% ../nbs/06_cli.ipynb #6146f76f
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,
-                      amp=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
+                      amp=False, channels_last='auto', compile=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
 
@@ -46,7 +46,7 @@ def check_train_options(opts:dict):
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', kind=float)
-    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', NORMS), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto'))]:
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', NORMS), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
         if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
@@ -84,7 +84,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
     if resume:
         saved = read_config(out).get('train') if (out/'checkpoint.safetensors').exists() else None
         if saved is None: raise RunError(f"--resume: {out} holds no run of fastgan train to resume (no checkpoint.safetensors and training options); start one without --resume")
-        clash = [k for k, v in opts.items() if k not in ('epochs', 'device') and saved.get(k) != v]
+        clash = [k for k, v in opts.items() if k not in ('epochs', 'device', 'channels_last', 'compile') and saved.get(k) != v]  # how to run may change; what to train may not
         if clash: raise RunError(f"--resume continues {out} with its own options; --{clash[0].replace('_', '-')} {opts[clash[0]]} differs from its {saved.get(clash[0])}")
         return {**saved, **opts}
     preset = opts.get('preset', TRAIN_DEFAULTS['preset'])
@@ -223,6 +223,8 @@ def _parser():
     t.add_argument('--width', type=int, default=d['width'], help='DCGAN feature maps at full resolution')
     t.add_argument('--conditional', action=argparse.BooleanOptionalAction, default=d['conditional'], help="class-conditional GAN on the data's labels (auto: when the data has labels)")
     t.add_argument('--amp', nargs='?', const='auto', default=d['amp'], choices=['auto', 'bf16', 'fp16'], help='mixed precision (bare --amp: bf16 where supported, else fp16)')
+    t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=d['channels_last'], help='channels-last memory format for conv networks (auto: on when there are convolutions; measured faster on CPU and GPU)')
+    t.add_argument('--compile', action=argparse.BooleanOptionalAction, default=d['compile'], help='torch.compile both networks (eager, with a warning, where it fails)')
     t.add_argument('--size', type=int, default=d['size'], help='image side in pixels (28, 32, 64, ...)')
     t.add_argument('--channels', type=int, default=d['channels'], choices=[1, 3], help='image channels for image folders (default: detect)')
     t.add_argument('--n-images', type=int, default=d['n_images'], help='train on a random subset of this many images (default: all)')

@@ -160,7 +160,7 @@ class ImageDL(DataLoader):
     def create_batches(self, samps):
         x, y = self.images.x, self.images.y
         for idx in self.chunkify(list(samps)):
-            idx = torch.tensor(idx)
+            idx = torch.tensor(idx, device=x.device)  # images on a GPU: the batch is sliced there
             yield (x[idx],) if y is None else (x[idx], y[idx])
 
     def after_batch(self, b): return (to_float(b[0]), *b[1:])
@@ -179,17 +179,21 @@ def gan_dls(images:Images|str='mnist5k', # `Images`, or anything `get_images` ta
             valid_pct:float=0.,   # fraction held out (not shuffled, no batch dropped) for evaluation
             seed:int|None=None,   # seed for the split and the shuffling order
             device='auto',        # where batches go: see `get_device`
+            on_device:bool|None=None, # keep all images on `device` as one uint8 tensor (None: on CUDA)
             **kwargs):            # passed to `get_images` when `images` is a name or path
     "fastai `DataLoaders` of real images for GAN training, with an optional held-out split"
     if not isinstance(images, Images): images = get_images(str(images), **kwargs)
+    device = get_device(device)
+    if device.type == 'cuda' if on_device is None else on_device:  # no host-to-device copy per batch
+        images = Images(images.x.to(device), None if images.y is None else images.y.to(device), images.classes)
     if bs < 1 or bs > len(images.x): raise DataError(f"bs={bs}: expected a batch size between 1 and the {len(images.x)} images")
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    perm = torch.randperm(len(images.x), generator=g)
+    perm = torch.randperm(len(images.x), generator=g).to(images.x.device)
     n_valid = int(len(images.x) * valid_pct)
     train = ImageDL(images.subset(perm[n_valid:].sort().values), bs=bs)
     if seed is not None: train.rng = random.Random(seed)
     valid = ImageDL(images.subset(perm[:n_valid].sort().values), bs=bs, shuffle=False, drop_last=False)
-    return DataLoaders(train, valid, device=get_device(device))
+    return DataLoaders(train, valid, device=device)
 
 # %% ../nbs/00_data.ipynb #0f89c21c
 def image_grid(x:Tensor, # images in [-1, 1], (n, c, h, w)

@@ -6,7 +6,7 @@ Docs: https://fastgan.github.io/fastgan/learner.html.md"""
 
 # %% ../nbs/03_learner.ipynb #a4abc8e9
 from __future__ import annotations
-import contextlib, copy, inspect, json, random
+import contextlib, copy, inspect, json, random, warnings
 from typing import Callable
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
@@ -26,7 +26,8 @@ from .losses import *
 # %% auto #0
 __all__ = ['AUGMENTS', 'PRESETS', 'SCHEDULES', 'GANModule', 'gan_splitter', 'has_batchnorm', 'rand_brightness', 'rand_saturation',
            'rand_contrast', 'rand_translation', 'rand_cutout', 'augment_policy', 'diff_augment', 'amp_dtype',
-           'GANTrainer', 'GANStat', 'GANLearner', 'plot_losses', 'SaveRun', 'gan_learner', 'fit_recipe', 'EpochTable']
+           'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANLearner', 'plot_losses', 'SaveRun',
+           'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/03_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -110,6 +111,19 @@ def amp_dtype(amp:bool|str, device) -> torch.dtype|None:
     if amp is True: amp = 'bf16' if torch.device(device).type != 'cuda' or torch.cuda.is_bf16_supported() else 'fp16'
     return torch.bfloat16 if amp == 'bf16' else torch.float16
 
+def compile_module(m:nn.Module, backend:str='inductor', *example): # `example`: inputs for a trial forward pass
+    "torch.compile `m` in place (its state dict keeps its keys); if a trial pass fails, warn and leave it eager"
+    state = copy.deepcopy(m.state_dict())  # the trial pass must not move batch-norm statistics
+    try:
+        m.compile(backend=backend)
+        with torch.random.fork_rng(devices=[]), torch.no_grad(): m(*example)
+        return True
+    except Exception as e:
+        m._compiled_call_impl = None
+        warnings.warn(f"torch.compile of {type(m).__name__} failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); it trains eagerly")
+        return False
+    finally: m.load_state_dict(state)
+
 class GANTrainer(Callback):
     "Train a `GANModule`: per real batch, `n_crit` critic steps then one generator step, each moving only its own network"
     def __init__(self, loss:str|GANLoss='ns', # adversarial loss: a name in `LOSSES` or a `GANLoss`
@@ -123,9 +137,11 @@ class GANTrainer(Callback):
                  ema:float|None=None,         # decay of the generator's exponential moving average (e.g. 0.999); None: no EMA
                  ema_start:int=0,             # generator steps before the EMA starts averaging (a plain copy until then)
                  augment:str|None=None,       # DiffAugment policy for the critic's inputs, e.g. 'color,translation,cutout'
-                 amp:bool|str=False):         # mixed precision: 'bf16', 'fp16' (a gradient scaler per network), True (bf16 where supported)
+                 amp:bool|str=False,          # mixed precision: 'bf16', 'fp16' (a gradient scaler per network), True (bf16 where supported)
+                 channels_last:bool|str='auto', # conv networks and real batches in channels-last memory format ('auto': when there are convolutions)
+                 compile:bool|str=False):     # torch.compile both networks (True, or a backend name); eager with a warning where it fails
         self.gan_loss = get_loss(loss)
-        store_attr('n_crit,n_fixed,fixed_seed,r1,r1_every,ema,ema_start,augment,amp')
+        store_attr('n_crit,n_fixed,fixed_seed,r1,r1_every,ema,ema_start,augment,amp,channels_last,compile')
         self.gp = self.gan_loss.gp if gp is None else gp
         self.clip = self.gan_loss.clip if clip is None else clip
         augment_policy(augment)
@@ -166,7 +182,7 @@ class GANTrainer(Callback):
                 for p in self.model.critic.parameters(): p.clamp_(-self.clip, self.clip)
         self.crit_loss, self.penalty, self.d_real, self.d_fake = loss.detach(), penalty.detach(), d_real.detach().mean(), d_fake.detach().mean()
 
-    def _adam_steps(self, m): return self.opt.state[first(m.parameters())].get('step', 0)
+    def _adam_steps(self, m): return int(self.opt.state[first(m.parameters())].get('step', 0))  # (a host sync on GPUs)
     def critic_steps(self):
         "Critic steps taken so far (Adam's step count, so it survives checkpoints)"
         return self._adam_steps(self.model.critic)
@@ -202,6 +218,7 @@ class GANTrainer(Callback):
         "Give fastai the generator's inputs: noise drawn on the batch's device (and the batch's labels); the real images become the target"
         if not self.training: return
         real, y = self.xb[0], (self.yb[0] if self.conditional and len(self.yb) else None)
+        if self.channels_last and real.ndim == 4: real = real.contiguous(memory_format=torch.channels_last)
         if self.conditional and y is None: raise ValueError("a conditional generator needs labelled data: the batches hold no labels")
         self.learn.xb, self.learn.yb = self.inputs(len(real), real.device, y), (real,)
         self._ac = self.autocast()
@@ -235,8 +252,19 @@ class GANTrainer(Callback):
         if self.scalers and self.scaler_state:
             for s, st in zip(self.scalers, self.scaler_state): s.load_state_dict(st)
         self._groups = [_OneGroup(self.opt, i) for i in range(2)]
+        if self.channels_last == 'auto': self.channels_last = any(isinstance(o, nn.modules.conv._ConvNd) for o in m.modules())
+        if self.channels_last: m.to(memory_format=torch.channels_last)  # 4-d weights only
+        if self.compile:
+            backend = 'inductor' if self.compile is True else self.compile
+            z = (torch.zeros(2, m.generator.nz, device=self._dev),) + ((torch.zeros(2, dtype=torch.long, device=self._dev),) if self.conditional else ())  # no random draw
+            with torch.no_grad(): fake = m.generator(*z)
+            compile_module(m.generator, backend, *z)
+            compile_module(m.critic, backend, fake, *z[1:])
 
     def before_validate(self): raise CancelValidException  # a GAN has no validation loss to compute
+
+    def after_fit(self):  # back to the standard layout, so samples after training match a reloaded generator's exactly
+        if self.channels_last: self.model.to(memory_format=torch.contiguous_format)
 
     def sampler(self):
         "The generator that samples: the EMA copy when there is one"
@@ -265,6 +293,29 @@ class GANStat(Metric):
     @property
     def name(self): return self.attr
 
+# %% ../nbs/03_learner.ipynb #24df1651
+from fastai.optimizer import Optimizer
+
+class FusedAdam(Optimizer):
+    "fastai's Adam (decoupled weight decay; `grad_avg`, `sqr_avg`, `step` state) as PyTorch's fused AdamW kernel"
+    def __init__(self, params, lr:float=1e-3, mom:float=0.9, sqr_mom:float=0.99, eps:float=1e-5, wd:float=0.):
+        super().__init__(params, [], lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for ps, h in zip(self.param_lists, self.hypers):
+            ps = [p for p in ps if p.grad is not None]
+            if not ps: continue
+            st = [self.state[p] for p in ps]
+            for p, s in zip(ps, st):
+                if 'grad_avg' not in s: s.update(grad_avg=torch.zeros_like(p), sqr_avg=torch.zeros_like(p), step=torch.zeros((), device=p.device))
+                for k in ('grad_avg', 'sqr_avg'):  # the kernel walks memory in order: the state must be laid out as its parameter
+                    if s[k].stride() != p.stride(): s[k] = torch.empty_like(p).copy_(s[k])
+            steps = [s['step'] for s in st]
+            torch._foreach_add_(steps, 1)
+            torch._fused_adamw_(ps, [p.grad for p in ps], [s['grad_avg'] for s in st], [s['sqr_avg'] for s in st], [], steps,
+                                lr=h['lr'], beta1=h['mom'], beta2=h['sqr_mom'], weight_decay=h['wd'], eps=h['eps'], amsgrad=False, maximize=False)
+
 # %% ../nbs/03_learner.ipynb #547be539
 _TRAINER_ARGS = set(inspect.signature(GANTrainer).parameters)
 
@@ -280,7 +331,7 @@ class GANLearner(Learner):
         trainer = GANTrainer(loss, **{k: kwargs.pop(k) for k in list(kwargs) if k in _TRAINER_ARGS})
         stats = ['gen_loss', 'crit_loss', 'd_real', 'd_fake'] + (['penalty'] if trainer.gp or trainer.r1 else [])
         super().__init__(dls, GANModule(generator, critic, ema=bool(trainer.ema)), loss_func=trainer.gan_loss, lr=lr, wd=wd,
-                         opt_func=partial(Adam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
+                         opt_func=partial(FusedAdam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
                          splitter=gan_splitter, cbs=L(trainer)+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
@@ -430,7 +481,7 @@ PRESETS = {  # every preset sets every option of the training recipe; data, size
 SCHEDULES = ('one-cycle', 'constant')
 
 def gan_learner(images:Images, # the training images
-                opts:dict,     # a recipe (the keys of a preset) with `seed`, `device` and `amp`
+                opts:dict,     # a recipe (the keys of a preset) with `seed`, `device`, `amp`, and optionally `channels_last`, `compile`
                 cbs=None):
     "The `GANLearner` for the recipe `opts` on `images`"
     if opts['conditional'] is True and images.y is None: raise DataError("--conditional: the data has no labels (an image folder needs one subfolder per class)")
@@ -438,7 +489,7 @@ def gan_learner(images:Images, # the training images
     dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
     torch.manual_seed(opts['seed'])
     G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
-    return GANLearner(dls, G, D, loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
+    return GANLearner(dls, G, D, channels_last=opts.get('channels_last', 'auto'), compile=opts.get('compile', False), loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
                       betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
                       ema=opts['ema'] or None, augment=opts['augment'], amp=True if opts['amp'] == 'auto' else opts['amp'],
                       n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
