@@ -6,7 +6,7 @@ Docs: https://fastgan.github.io/fastgan/cli.html.md"""
 
 # %% ../nbs/06_cli.ipynb #92eb105a
 from __future__ import annotations
-import argparse, json, math, shutil, sys, warnings
+import argparse, json, math, shutil, sys
 import numpy as np, torch
 from fastcore.all import *
 from fastcore.xtras import atomic_save

@@ -153,7 +153,7 @@ def make_judge(data:str|Images,        # labelled `Images`, or a source that `ge
     "Train a judge on `data` and save it to `out`; returns it (its held-out accuracy is in `meta`)"
     out = _judge_out(out, overwrite)  # checked before the training, not after
     images = data if isinstance(data, Images) else get_images(data, size, channels)
-    tr, va = judge_split(images, seed=seed)
+    _, va = judge_split(images, seed=seed)
     net, acc = train_judge(images, epochs, seed=seed)
     save_judge(net, out, overwrite, data=str(data), size=images.size, classes=images.classes, held_out_accuracy=round(acc, 4),
                valid=len(va), seed=seed, epochs=epochs)
@@ -227,7 +227,7 @@ class Evaluator:
                  kid_subsets:int=100, max_real:int=10_000):
         self.judge, self.seed, self.kid_subsets = judge or load_judge(), seed, kid_subsets
         meta = getattr(self.judge, 'meta', {})
-        tr, va = judge_split(real, meta.get('valid'), meta.get('seed', 0))
+        tr, va = judge_split(real, seed=meta.get('seed', 0))  # the default size: the judge's own split of its data, and a fair one of a subset
         x = to_float(real.x)
         self.train, self.held = x[tr[:max_real]], x[va]
         self.labels = real.y[tr[:max_real]] if real.y is not None and real.n_classes == meta.get('n_classes') else None

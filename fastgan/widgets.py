@@ -66,7 +66,8 @@ class Sampler:
     def redraw(self, *_):
         "Draw the grid the controls describe"
         self.x = self.images()
-        self.image.value = grid_png(self.x, nrow=math.ceil(math.sqrt(len(self.x))))
+        self.nrow = math.ceil(math.sqrt(len(self.x)))
+        self.image.value = grid_png(self.x, self.nrow)
 
     def save_png(self, *_):
         "Write the grid shown to the file named in `fname`, never over an existing file"
@@ -74,7 +75,7 @@ class Sampler:
         if fn.suffix.lower() != '.png': self.status.value = f'<span style="color:#c00">{fn}: expected a file name ending in .png</span>'
         elif fn.exists(): self.status.value = f'<span style="color:#c00">{fn}: already exists; choose another name</span>'
         else:
-            save_grid(self.x, fn, nrow=math.ceil(math.sqrt(len(self.x))))
+            save_grid(self.x, fn, self.nrow)
             self.status.value = f'wrote {fn}'
 
     def _ipython_display_(self): display(self.ui)
