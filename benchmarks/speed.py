@@ -8,10 +8,12 @@ critic+generator iterations, NS-BCE loss and Adam(2e-4, betas 0.5, 0.999) for al
 3. fastai: `fastai.vision.gan.GANLearner` with `FixedGANSwitcher(1, 1)`, fed by a stock `DataBlock` of (noise, image) items;
    it trains the critic on one batch and the generator on the next, so two of its batches count as one iteration.
 Each configuration runs `--repeats` times, interleaved; the table gives the median images per second (iterations x batch
-size / fit wall time) and the ratios fastgan/plain and fastgan/fastai, plus the peak resident memory so far (CPU; it only grows)
-or the peak CUDA memory of each run. fastgan runs with its defaults (channels-last for conv networks; on CUDA the data on the GPU). With `--device cuda` it adds
-fastgan without channels-last, with bf16 autocast, with torch.compile, and with both, and their speed relative to fastgan's default.
-Run: python benchmarks/speed.py [--archs mlp dcgan] [--iters 70] [--bs 64] [--repeats 5] [--device cpu]"""
+size / fit wall time), the ratios fastgan/plain and fastgan/fastai of the medians with their range over the runs (run i of
+each against run i of the other: this machine's speed drifts by 10-20 % between runs), and the peak resident memory so far
+(CPU; it only grows) or the peak CUDA memory of each run. fastgan runs with its defaults (channels-last for conv networks;
+on CUDA the data on the GPU). A second table shows what each of fastgan's other configurations buys against its default
+(`--configs`; by default on CUDA: without channels-last, bf16 autocast, torch.compile, bf16 + compile; on the CPU: the first two).
+Run: python benchmarks/speed.py [--archs mlp dcgan] [--iters 70] [--bs 64] [--repeats 5] [--device cpu] [--configs NAME ...]"""
 import argparse, resource, statistics, time, warnings
 from functools import partial
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -79,8 +81,13 @@ def peak_mb(dev):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 RUNNERS = {'plain': plain, 'fastgan': fastgan, 'fastai': fastai_stock}
-GPU_CONFIGS = {'fastgan without channels-last': dict(channels_last=False),  # fastgan's default has it for conv networks
-               'fastgan bf16': dict(amp='bf16'), 'fastgan compile': dict(compile=True), 'fastgan bf16 + compile': dict(amp='bf16', compile=True)}
+CONFIGS = {'without channels-last': dict(channels_last=False),  # fastgan's default has it for conv networks
+           'bf16': dict(amp='bf16'), 'compile': dict(compile=True), 'bf16 + compile': dict(amp='bf16', compile=True)}
+CPU_CONFIGS = ['without channels-last', 'bf16']  # compiling takes longer than these runs on a small CPU, and bought nothing here
+
+def spread(a, b): # the median ratio of the medians of run times `b` / `a`, and its range over the runs (run i against run i)
+    r = [y / x for x, y in zip(a, b)]
+    return f'{statistics.median(b) / statistics.median(a):.2f} ({min(r):.2f}-{max(r):.2f})'
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -89,13 +96,16 @@ if __name__ == '__main__':
     p.add_argument('--bs', type=int, default=64)
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--device', default='cpu')
+    p.add_argument('--configs', nargs='*', choices=list(CONFIGS), help="fastgan's other configurations to time (default: all on CUDA, "
+                   f"{', '.join(CPU_CONFIGS)} on the CPU)")
     a = p.parse_args()
     dev = get_device(a.device)
+    configs = a.configs if a.configs is not None else list(CONFIGS) if dev.type == 'cuda' else CPU_CONFIGS
     images = load_mnist5k().subset(torch.arange(a.iters * a.bs) % 5000)  # exactly `iters` batches: one epoch
     print(f'{a.iters} iterations of batch {a.bs} on {dev} ({torch.get_num_threads()} threads), median of {a.repeats} runs, interleaved')
-    print('| model | plain img/s | fastgan img/s | fastai img/s | fastgan/plain | fastgan/fastai | peak MB (plain, fastgan, fastai) |\n|---|---|---|---|---|---|---|')
-    runners = {**RUNNERS, **({k: partial(fastgan, **o) for k, o in GPU_CONFIGS.items()} if dev.type == 'cuda' else {})}
-    gpu_rows = []
+    print('| model | plain img/s | fastgan img/s | fastai img/s | fastgan/plain (range) | fastgan/fastai (range) | peak MB (plain, fastgan, fastai) |\n|---|---|---|---|---|---|---|')
+    runners = {**RUNNERS, **{k: partial(fastgan, **CONFIGS[k]) for k in configs}}
+    config_rows = []
     for arch in a.archs:
         times, peaks = {k: [] for k in runners}, {k: 0. for k in runners}
         for name, run in runners.items(): run(images, arch, a.bs, min(a.iters, 5), dev)  # warm-up (and compilation)
@@ -105,7 +115,7 @@ if __name__ == '__main__':
                 times[name].append(run(images, arch, a.bs, a.iters, dev))
                 peaks[name] = max(peaks[name], peak_mb(dev))
         ips = {k: a.iters * a.bs / statistics.median(v) for k, v in times.items()}
-        print(f"| {arch} | {ips['plain']:.0f} | {ips['fastgan']:.0f} | {ips['fastai']:.0f} | {ips['fastgan']/ips['plain']:.2f} | "
-              f"{ips['fastgan']/ips['fastai']:.2f} | {peaks['plain']:.0f}, {peaks['fastgan']:.0f}, {peaks['fastai']:.0f} |", flush=True)
-        gpu_rows += [f"| {arch} | {k} | {ips[k]:.0f} | {ips[k]/ips['fastgan']:.2f} | {peaks[k]:.0f} |" for k in GPU_CONFIGS if k in ips]
-    if gpu_rows: print('\n| model | configuration | img/s | vs fastgan default | peak MB |\n|---|---|---|---|---|\n' + '\n'.join(gpu_rows))
+        print(f"| {arch} | {ips['plain']:.0f} | {ips['fastgan']:.0f} | {ips['fastai']:.0f} | {spread(times['fastgan'], times['plain'])} | "
+              f"{spread(times['fastgan'], times['fastai'])} | {peaks['plain']:.0f}, {peaks['fastgan']:.0f}, {peaks['fastai']:.0f} |", flush=True)
+        config_rows += [f"| {arch} | fastgan {k} | {ips[k]:.0f} | {spread(times[k], times['fastgan'])} | {peaks[k]:.0f} |" for k in configs]
+    if config_rows: print('\n| model | configuration | img/s | vs fastgan default (range) | peak MB |\n|---|---|---|---|---|\n' + '\n'.join(config_rows))

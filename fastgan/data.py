@@ -159,9 +159,9 @@ class ImageDL(DataLoader):
 
     def create_batches(self, samps):
         x, y = self.images.x, self.images.y
-        for idx in self.chunkify(list(samps)):
-            idx = torch.tensor(idx, device=x.device)  # images on a GPU: the batch is sliced there
-            yield (x[idx],) if y is None else (x[idx], y[idx])
+        order = torch.tensor(list(samps), dtype=torch.long, device=x.device)  # one copy per epoch (a host sync on GPUs), not one per batch
+        for idx in order.split(self.bs):  # images on a GPU: the batch is sliced there
+            if len(idx) == self.bs or (len(idx) and not self.drop_last): yield (x[idx],) if y is None else (x[idx], y[idx])
 
     def after_batch(self, b): return (to_float(b[0]), *b[1:])
 

@@ -26,8 +26,8 @@ from .losses import *
 # %% auto #0
 __all__ = ['AUGMENTS', 'PRESETS', 'SCHEDULES', 'GANModule', 'gan_splitter', 'has_batchnorm', 'rand_brightness', 'rand_saturation',
            'rand_contrast', 'rand_translation', 'rand_cutout', 'augment_policy', 'diff_augment', 'amp_dtype',
-           'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANLearner', 'plot_losses', 'SaveRun',
-           'gan_learner', 'fit_recipe', 'EpochTable']
+           'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses',
+           'SaveRun', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/03_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -146,7 +146,7 @@ class GANTrainer(Callback):
         self.clip = self.gan_loss.clip if clip is None else clip
         augment_policy(augment)
         amp_dtype(amp, 'cpu')
-        self.grids, self.scalers, self.scaler_state, self._ac = [], None, None, None
+        self.grids, self.scalers, self.scaler_state, self._ac, self._steps = [], None, None, None, None
         self._dev, self._dtype = torch.device('cpu'), None  # set for the data's device by `before_fit`
 
     @property
@@ -160,11 +160,14 @@ class GANTrainer(Callback):
     def _step(self, loss, group): # `group`: 0 the generator, 1 the critic
         if self.scalers is None:
             loss.backward()
-            return self.opt.step()  # only parameters with a gradient move
+            self.opt.step()  # only parameters with a gradient move
+            if self._steps: self._steps[group] += 1
+            return
         s = self.scalers[group]
         s.scale(loss).backward()
-        s.step(self._groups[group])  # unscales; skips the step if this network's gradients overflowed
+        s.step(self._groups[group])  # unscales; skips the step if this network's gradients overflowed (a host sync)
         s.update()
+        if self._steps: self._steps[group] = self._adam_steps(group)
 
     def critic_step(self, real, fake, y=None):
         "One critic update on a real and a (detached) fake batch, with their labels `y` when conditional"
@@ -182,13 +185,15 @@ class GANTrainer(Callback):
                 for p in self.model.critic.parameters(): p.clamp_(-self.clip, self.clip)
         self.crit_loss, self.penalty, self.d_real, self.d_fake = loss.detach(), penalty.detach(), d_real.detach().mean(), d_fake.detach().mean()
 
-    def _adam_steps(self, m): return int(self.opt.state[first(m.parameters())].get('step', 0))  # (a host sync on GPUs)
+    def _adam_steps(self, group): # Adam's step count, kept on the parameters' device: reading it is a host sync on GPUs
+        m = self.model.critic if group else self.model.generator
+        return int(self.opt.state[first(m.parameters())].get('step', 0))
     def critic_steps(self):
-        "Critic steps taken so far (Adam's step count, so it survives checkpoints)"
-        return self._adam_steps(self.model.critic)
+        "Critic steps taken so far (Adam's step count, so it survives checkpoints; counted on the host during a fit)"
+        return self._steps[1] if self._steps else self._adam_steps(1)
     def generator_steps(self):
-        "Generator steps taken so far (Adam's step count)"
-        return self._adam_steps(self.model.generator)
+        "Generator steps taken so far (Adam's step count; counted on the host during a fit)"
+        return self._steps[0] if self._steps else self._adam_steps(0)
 
     def generator_step(self, fake, y=None):
         "One generator update through the frozen critic's verdict on `fake`, then the EMA update"
@@ -207,8 +212,8 @@ class GANTrainer(Callback):
         "ema ← decay·ema + (1-decay)·generator (a copy until `ema_start` generator steps); buffers are copied"
         ema, g = self.model.ema, self.model.generator
         decay = self.ema if self.generator_steps() > self.ema_start else 0.
-        for e, p in zip(ema.parameters(), g.parameters()): e.lerp_(p, 1 - decay)
-        for e, b in zip(ema.buffers(), g.buffers()): e.copy_(b)
+        torch._foreach_lerp_(list(ema.parameters()), list(g.parameters()), 1 - decay)  # one fused pass over all parameters
+        if bufs := list(ema.buffers()): torch._foreach_copy_(bufs, list(g.buffers()))
 
     def _end_autocast(self):
         if self._ac is not None: self._ac.__exit__(None, None, None)
@@ -252,6 +257,7 @@ class GANTrainer(Callback):
         if self.scalers and self.scaler_state:
             for s, st in zip(self.scalers, self.scaler_state): s.load_state_dict(st)
         self._groups = [_OneGroup(self.opt, i) for i in range(2)]
+        self._steps = [self._adam_steps(0), self._adam_steps(1)]  # read once; counted on the host until `after_fit`
         if self.channels_last == 'auto': self.channels_last = any(isinstance(o, nn.modules.conv._ConvNd) for o in m.modules())
         if self.channels_last: m.to(memory_format=torch.channels_last)  # 4-d weights only
         if self.compile:
@@ -264,6 +270,7 @@ class GANTrainer(Callback):
     def before_validate(self): raise CancelValidException  # a GAN has no validation loss to compute
 
     def after_fit(self):  # back to the standard layout, so samples after training match a reloaded generator's exactly
+        self._steps = None
         if self.channels_last: self.model.to(memory_format=torch.contiguous_format)
 
     def sampler(self):
@@ -316,6 +323,15 @@ class FusedAdam(Optimizer):
             torch._fused_adamw_(ps, [p.grad for p in ps], [s['grad_avg'] for s in st], [s['sqr_avg'] for s in st], [], steps,
                                 lr=h['lr'], beta1=h['mom'], beta2=h['sqr_mom'], weight_decay=h['wd'], eps=h['eps'], amsgrad=False, maximize=False)
 
+# %% ../nbs/03_learner.ipynb #6505a475
+class GANProgress(fastai.callback.progress.ProgressCallback):
+    "fastai's progress bar, reading the smoothed loss only when the bar redraws rather than after every batch (a host sync on GPUs)"
+    @property
+    def name(self): return 'progress'  # where fastai looks for its bar: `learn.progress`, `Learner.no_bar`
+    def after_batch(self):
+        self.pbar.update(self.iter+1)
+        if self.pbar.last_v == self.iter+1 and hasattr(self, 'smooth_loss'): self.pbar.comment = f'{self.smooth_loss.item():.4f}'
+
 # %% ../nbs/03_learner.ipynb #547be539
 _TRAINER_ARGS = set(inspect.signature(GANTrainer).parameters)
 
@@ -333,6 +349,7 @@ class GANLearner(Learner):
         super().__init__(dls, GANModule(generator, critic, ema=bool(trainer.ema)), loss_func=trainer.gan_loss, lr=lr, wd=wd,
                          opt_func=partial(FusedAdam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
                          splitter=gan_splitter, cbs=L(trainer)+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
+        if type(getattr(self, 'progress', None)) is fastai.callback.progress.ProgressCallback: self.remove_cb(self.progress).add_cb(GANProgress())
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
     @property
