@@ -62,7 +62,7 @@ def fastai_stock(images, arch, bs, iters, dev):
     gen_loss = lambda fake_pred, output, target: bce(fake_pred.view(-1), torch.ones_like(fake_pred.view(-1)))
     crit_loss = lambda real_pred, fake_pred: bce(real_pred.view(-1), torch.ones_like(real_pred.view(-1))) + bce(fake_pred.view(-1), torch.zeros_like(fake_pred.view(-1)))
     learn = fgan.GANLearner(dls, *models(arch, dev), gen_loss, crit_loss, switcher=fgan.FixedGANSwitcher(1, 1), show_img=False,
-                            opt_func=partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8), lr=2e-4)
+                            opt_func=partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8, wd=0.), lr=2e-4)  # no weight decay, as the others
     return timed_fit(learn, 2, dev)  # two of its batches per critic+generator iteration
 
 def timed_fit(learn, epochs, dev):

@@ -266,11 +266,14 @@ class GANTrainer(Callback):
             with torch.no_grad(): fake = m.generator(*z)
             compile_module(m.generator, backend, *z)
             compile_module(m.critic, backend, fake, *z[1:])
+        self._cudnn_benchmark = torch.backends.cudnn.benchmark
+        if self._dev.type == 'cuda': torch.backends.cudnn.benchmark = True  # every batch has the same shape: let cuDNN pick its fastest kernels
 
     def before_validate(self): raise CancelValidException  # a GAN has no validation loss to compute
 
     def after_fit(self):  # back to the standard layout, so samples after training match a reloaded generator's exactly
         self._steps = None
+        torch.backends.cudnn.benchmark = self._cudnn_benchmark
         if self.channels_last: self.model.to(memory_format=torch.contiguous_format)
 
     def sampler(self):
