@@ -355,6 +355,15 @@ class GANLearner(Learner):
         if type(getattr(self, 'progress', None)) is fastai.callback.progress.ProgressCallback: self.remove_cb(self.progress).add_cb(GANProgress())
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
+    @contextlib.contextmanager
+    def no_bar(self):
+        "fastai's `no_bar`: no progress bar inside the block, and the learner's own bar back after it (fastai's would put back its own class)"
+        bar = getattr(self, 'progress', None)
+        if bar is not None: self.remove_cb(bar)
+        try: yield self
+        finally:
+            if bar is not None: self.add_cb(bar)
+
     @property
     def generator(self): return self.model.generator
     @property
