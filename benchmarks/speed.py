@@ -85,7 +85,7 @@ CONFIGS = {'without channels-last': dict(channels_last=False),  # fastgan's defa
            'bf16': dict(amp='bf16'), 'compile': dict(compile=True), 'bf16 + compile': dict(amp='bf16', compile=True)}
 CPU_CONFIGS = ['without channels-last', 'bf16']  # compiling takes longer than these runs on a small CPU, and bought nothing here
 
-def spread(a, b): # the median ratio of the medians of run times `b` / `a`, and its range over the runs (run i against run i)
+def spread(a, b): # the ratio of the medians of run times `b` / `a`, and the range of the run-by-run ratios (run i against run i)
     r = [y / x for x, y in zip(a, b)]
     return f'{statistics.median(b) / statistics.median(a):.2f} ({min(r):.2f}-{max(r):.2f})'
 

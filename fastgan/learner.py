@@ -330,7 +330,7 @@ class FusedAdam(Optimizer):
 class GANProgress(fastai.callback.progress.ProgressCallback):
     "fastai's progress bar, reading the smoothed loss only when the bar redraws rather than after every batch (a host sync on GPUs)"
     @property
-    def name(self): return 'progress'  # where fastai looks for its bar: `learn.progress`, `Learner.no_bar`
+    def name(self): return 'progress'  # the attribute fastai's code and `GANLearner.no_bar` look for: `learn.progress`
     def after_batch(self):
         self.pbar.update(self.iter+1)
         if self.pbar.last_v == self.iter+1 and hasattr(self, 'smooth_loss'): self.pbar.comment = f'{self.smooth_loss.item():.4f}'
