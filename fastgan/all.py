@@ -13,6 +13,7 @@ from fastai.basics import *
 from fastgan.data import *  # after fastai's names, so fastgan's win (show_images)
 from fastgan.models import *
 from fastgan.losses import *
+from fastgan.augment import *
 from fastgan.learner import *
 from fastgan.metrics import *
 from fastgan.widgets import *

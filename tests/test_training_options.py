@@ -86,3 +86,31 @@ def test_conditional_run_draws_the_asked_digit(tmp_path, default_run, digit_judg
         with torch.no_grad(): share = (digit_judge(x).argmax(1) == label).float().mean().item()
         print(f'label {label}: {share:.1%} classified as {label}')
         assert share >= 0.9, share
+
+def test_resnet_with_ada_and_mirror_trains_samples_and_resumes_exactly(tmp_path):
+    "--arch resnet --ada --mirror from the command line: p logged per epoch, a sample from the run, and a resume bit-identical to a straight run"
+    args = ['--arch', 'resnet', '--ada', '--ada-kimg', '2', '--mirror', '--no-conditional', '--schedule', 'constant', '--n-images', '256', '--width', '8', '--bs', '32']
+    run, straight = tmp_path/'run', tmp_path/'straight'
+    assert fastgan('train', *args, '--epochs', '1', '--out', run).returncode == 0
+    r = fastgan('train', '--resume', '--epochs', '2', '--out', run)
+    assert r.returncode == 0, r.stderr
+    assert fastgan('train', *args, '--epochs', '2', '--out', straight).returncode == 0
+    for name in ('generator.safetensors', 'critic.safetensors', 'checkpoint.safetensors'):
+        a, b = load_file(run/name), load_file(straight/name)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
+    ckpt = load_file(run/'checkpoint.safetensors')
+    assert 0 < ckpt['model.ada.p'] <= 1, ckpt['model.ada.p']   # 16 batches of 32 called mostly real: p moved, and resumed with the weights
+    cfg = config(run)
+    assert (cfg['arch'], cfg['critic']['class'], cfg['train']['augment'], cfg['train']['mirror']) == ('ResNetGenerator', 'ResNetCritic', 'ada', True)
+    rows = (run/'metrics.csv').read_text().splitlines()
+    p = [float(row.split(',')[rows[0].split(',').index('ada_p')]) for row in rows[1:]]
+    assert len(p) == 2 and all(0 <= v <= 1 for v in p)
+    r = fastgan('sample', '--run', run, '--n', '16', '--out', tmp_path/'s.npy')
+    assert r.returncode == 0 and np.load(tmp_path/'s.npy').shape == (16, 28, 28), r.stderr
+
+def test_bad_ada_and_arch_options_are_one_line_each(tmp_path):
+    for args, msg in [(['--ada-target', '1.5'], '--ada-target 1.5: expected a value in [0, 1]'), (['--ada-kimg', '-1'], '--ada-kimg -1.0: expected a positive'),
+                      (['--augment', 'ada,color'], "--augment ada,color: 'ada' is not one of"), (['--arch', 'resnet', '--size', '30'], '--size 30: expected')]:
+        r = fastgan('train', *args, '--epochs', '1', *SMALL, '--out', tmp_path/'run')
+        assert r.returncode == 2 and r.stderr.count('\n') == 1 and msg in r.stderr, (args, r.stderr)
+        assert not (tmp_path/'run').exists()
