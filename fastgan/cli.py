@@ -12,6 +12,7 @@ from fastcore.all import *
 from fastcore.xtras import atomic_save
 from .data import *
 from .models import *
+from .models import _default  # an arch's own critic options
 from .losses import *
 from .augment import *
 from .learner import *
@@ -47,7 +48,7 @@ def check_train_options(opts:dict):
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
-    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', NORMS), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False))]:
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
         if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
@@ -57,7 +58,7 @@ def check_train_options(opts:dict):
     try: opts['augment'] == 'ada' or augment_policy(opts['augment'])
     except ValueError as e: raise RunError(f"--augment {opts['augment']}: {str(e).split(': ', 1)[1]}; or 'ada' (adaptive)") from None
     gp = LOSSES[opts['loss']].gp if opts['gp'] is None else opts['gp']
-    if (gp or opts['r1']) and opts['arch'] != 'mlp' and opts['norm'] == 'batch':
+    if (gp or opts['r1']) and opts['arch'] != 'mlp' and (opts['norm'] or _default(ARCHS[opts['arch']][1], 'norm')) == 'batch':
         raise RunError(f"--norm batch: gradient penalties ({'--r1' if opts['r1'] else '--gp' if opts['gp'] else '--loss ' + opts['loss']}) need a critic without batch norm, "
                        "which mixes the images of a batch; pass --norm none, layer or instance")
     if opts['arch'] != 'mlp':
@@ -210,8 +211,8 @@ def _parser():
     t.add_argument('--gp', type=float, default=d['gp'], help="gradient penalty weight (default: the loss's own, 10 for wgan-gp, else 0)")
     t.add_argument('--r1', type=float, default=d['r1'], help='R1 penalty γ on real images (0: off)')
     t.add_argument('--r1-every', type=int, default=d['r1_every'], help='lazy R1: apply it every this many critic steps')
-    t.add_argument('--sn', action=argparse.BooleanOptionalAction, default=d['sn'], help='spectral norm in the critic')
-    t.add_argument('--norm', default=d['norm'], choices=NORMS, help='critic normalisation (batch norm is refused with gradient penalties)')
+    t.add_argument('--sn', action=argparse.BooleanOptionalAction, default=d['sn'], help="spectral norm in the critic (default: the arch's own, on for resnet)")
+    t.add_argument('--norm', default=d['norm'], choices=NORMS, help="critic normalisation (default: the arch's own, batch for dcgan, none for resnet; batch norm is refused with gradient penalties)")
     t.add_argument('--ema', type=float, default=d['ema'], help="decay of the generator's moving average used for sampling (0: no EMA)")
     t.add_argument('--augment', type=_none_or, default=d['augment'], help=f"the critic's inputs: a DiffAugment policy, comma-separated names from {','.join(AUGMENTS)}; 'ada' (adaptive, ADA); 'none': off")
     t.add_argument('--ada', dest='augment', action='store_const', const='ada', help='the same as --augment ada: ADA, each augmentation applied with a probability steered by the critic')

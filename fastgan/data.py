@@ -6,13 +6,16 @@ Docs: https://fastgan.github.io/fastgan/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c46d8618
 from __future__ import annotations
-import gzip, io, random, struct, warnings
+import gzip, hashlib, io, json, os, random, struct, sys, warnings
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)  # raised inside fastai's imports; not the user's to act on
+from functools import partial
+from multiprocessing import get_context
 from typing import NamedTuple
-import numpy as np, torch, torch.nn.functional as F
+import numpy as np, torch, torch.nn.functional as F, PIL
 from torch import Tensor
 from PIL import Image, ImageOps
 from fastcore.all import *
+from fastprogress import progress_bar
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fastai.data.external import untar_data, URLs
@@ -20,9 +23,10 @@ from fastai.data.transforms import get_image_files
 from fastcore.xtras import atomic_save
 
 # %% auto #0
-__all__ = ['DataError', 'Images', 'resize_images', 'load_mnist5k', 'load_image_folder', 'load_mnist', 'read_idx', 'is_idx_dir',
-           'load_idx', 'get_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid',
-           'grid_png', 'save_grid', 'show_images']
+__all__ = ['DataError', 'Images', 'resize_images', 'load_mnist5k', 'decode_image', 'decode_images', 'cache_dir', 'folder_key',
+           'available_memory', 'check_memory', 'load_image_folder', 'load_mnist', 'read_idx', 'is_idx_dir', 'load_idx',
+           'get_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid', 'grid_png',
+           'save_grid', 'show_images']
 
 # %% ../nbs/00_data.ipynb #173484ef
 class DataError(ValueError):
@@ -63,36 +67,172 @@ def load_mnist5k(size:int=28): # side of the returned images
     x = torch.from_numpy(x.astype(np.uint8)).view(-1, 1, 28, 28)
     return Images(resize_images(x, size), torch.from_numpy(y).long(), [str(i) for i in range(10)])
 
+# %% ../nbs/00_data.ipynb #18829aa2
+_GRAY_MODES = ('1', 'L', 'I', 'I;16', 'F')
+_BAD_IMAGE = (OSError, SyntaxError, Image.DecompressionBombError)  # what PIL raises for unreadable, corrupt, truncated and oversized files
+
+def decode_image(fn,              # an image file
+                 size:int,        # side of the square output
+                 channels:int=3): # 1 (grayscale) or 3 (RGB)
+    "One image file as a uint8 `(channels, size, size)` array: converted, center-cropped and resized with Lanczos"
+    with Image.open(fn) as img: img = ImageOps.fit(img.convert('L' if channels == 1 else 'RGB'), (size, size), Image.Resampling.LANCZOS)
+    return np.asarray(img).reshape(size, size, channels).transpose(2, 0, 1)
+
+def _reason(e, fn): return ' '.join(f"{type(e).__name__}: {e}".replace(f"'{fn}'", '').replace(str(fn), '').split())
+
+def _decode_or_reason(fn, size, channels):
+    try: return decode_image(fn, size, channels)
+    except _BAD_IMAGE as e: return _reason(e, fn)
+
+# %% ../nbs/00_data.ipynb #4cc90740
+def _pool(n_workers, threadpool):
+    "fastcore's executors, which map in this thread for 0 workers; processes are forked, where that is cheap (Linux)"
+    linux = sys.platform == 'linux'
+    if threadpool if threadpool is not None else not linux: return ThreadPoolExecutor(n_workers)
+    return ProcessPoolExecutor(n_workers, mp_context=get_context('fork') if linux else None)
+
+def decode_images(files:list,                  # image files
+                  size:int,                    # side of the square outputs
+                  channels:int=3,              # 1 (grayscale) or 3 (RGB)
+                  n_workers:int|None=None,     # workers; None: none for up to 1,000 files, else one per CPU (up to 16); 0: decode in this thread
+                  threadpool:bool|None=None,   # threads rather than processes; None: processes on Linux, threads elsewhere
+                  progress:bool|None=None):    # a progress bar; None: when there are more than 1,000 files
+    "Decode `files` in parallel into one uint8 `(n, channels, size, size)` array, in their order, and a dict of the unreadable ones with the reason"
+    x, bad, k, many = np.empty((len(files), channels, size, size), np.uint8), {}, 0, len(files) > 1000
+    with _pool(n_workers if n_workers is not None else defaults.cpus if many else 0, threadpool) as ex:
+        res = ex.map(partial(_decode_or_reason, size=size, channels=channels), files, chunksize=64)
+        if many if progress is None else progress: res = progress_bar(res, total=len(files), leave=False)
+        for fn, r in zip(files, res):
+            if isinstance(r, str): bad[fn] = r
+            else: x[k] = r; k += 1
+    return x[:k], bad
+
+# %% ../nbs/00_data.ipynb #13a62e37
+def cache_dir():
+    "Where decoded image folders are cached: `$FASTGAN_CACHE/folders`, by default `~/.cache/fastgan/folders`"
+    return Path(os.environ.get('FASTGAN_CACHE') or Path.home()/'.cache'/'fastgan')/'folders'
+
+def _stat(fn):
+    try: s = os.stat(fn)
+    except OSError: return None
+    return [s.st_size, s.st_mtime_ns]
+
+def folder_key(path,         # the folder
+               files:list,   # its image files
+               size:int,     # side of the decoded images
+               channels:int): # their channels
+    "A sha256 of all that `path`'s decoded images depend on: each file's name, size and mtime, `size`, `channels`, Pillow's version"
+    meta = dict(path=str(Path(path).resolve()), files=[[str(f.relative_to(path)), _stat(f)] for f in files],
+                size=size, channels=channels, pillow=PIL.__version__, version=1)
+    return hashlib.sha256(json.dumps(meta).encode()).hexdigest()
+
+# %% ../nbs/00_data.ipynb #6830cab7
+def _save_cache(fn, images, bad):
+    "Write `images` as `fn`.npy and their labels and the `bad` files as `fn`.json, each atomically, the JSON last"
+    meta = dict(shape=list(images.x.shape), labels=None if images.y is None else images.y.tolist(), classes=images.classes, bad=bad)
+    try:
+        with atomic_save(fn.with_suffix('.npy')) as f: np.save(f, images.x.numpy())
+        with atomic_save(fn.with_suffix('.json'), 'w') as f: json.dump(meta, f)
+    except OSError as e: warnings.warn(f"{fn.parent}: decoded images not cached ({e}); expected a writable folder, set FASTGAN_CACHE to choose one")
+
+def _load_cache(fn):
+    "The `Images` and unreadable files saved as `fn`, or None when there are none or they don't load"
+    try:
+        meta = json.loads(fn.with_suffix('.json').read_text())
+        x = np.load(fn.with_suffix('.npy'), allow_pickle=False)
+        y = None if meta['labels'] is None else torch.tensor(meta['labels'], dtype=torch.long)
+        if x.dtype != np.uint8 or list(x.shape) != meta['shape'] or (y is not None and len(y) != len(x)): return None
+        return Images(torch.from_numpy(x), y, meta['classes']), dict(meta['bad'])
+    except Exception: return None  # missing, half-written or foreign: decode again
+
+# %% ../nbs/00_data.ipynb #f7b05c94
+def available_memory():
+    "Bytes of memory available for new allocations: MemAvailable in /proc/meminfo, else the free physical pages; None if unknown"
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError): pass
+    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (OSError, ValueError, AttributeError): return None
+
+def check_memory(nbytes:int,             # bytes about to be allocated
+                 what:str,               # what they will hold, named in the error
+                 budget:int|None=None):  # bytes available; None: `available_memory()`
+    "Raise one `DataError` if `nbytes` don't fit in `budget`"
+    budget = available_memory() if budget is None else budget
+    if budget is not None and nbytes > budget:
+        raise DataError(f"{what} need {nbytes/1e9:.3g} GB of memory but only {budget/1e9:.3g} GB is available; "
+                        "expected images that fit: use a smaller --size, --channels 1, or a folder of fewer images")
+
+# %% ../nbs/00_data.ipynb #de7d758a
+def _detect_channels(files):
+    "1 if the first readable file is grayscale, else 3"
+    for fn in files:
+        try:
+            with Image.open(fn) as img: return 1 if img.mode in _GRAY_MODES else 3
+        except _BAD_IMAGE: continue
+    return 3  # none readable: decoding them says which and why
+
+def _labelled(path, x, files):
+    "`Images` of `x`, labelled by the class subfolders of `files` unless some of them lie loose in `path`"
+    parents = [fn.parent for fn in files]
+    if any(p == path for p in parents): return Images(x)
+    names = [str(p.relative_to(path)) for p in parents]
+    classes = sorted(set(names))
+    idx = {c: i for i, c in enumerate(classes)}
+    return Images(x, torch.tensor([idx[o] for o in names], dtype=torch.long), classes)
+
+def _read_folder(path, files, size, channels, cache, **kwargs):
+    "The decoded `Images` of `files` and the unreadable ones, from the cache while nothing in the folder changed"
+    fn = cache_dir()/folder_key(path, files, size, channels) if cache else None
+    if fn and (hit := _load_cache(fn)): return hit
+    x, bad = decode_images(files, size, channels, **kwargs)
+    images = _labelled(path, torch.from_numpy(x), [f for f in files if f not in bad])
+    bad = {str(f.relative_to(path)): r for f, r in bad.items()}
+    if fn: _save_cache(fn, images, bad)
+    return images, bad
+
+def _check_bad(path, n, bad, bad_images):
+    "Refuse or warn once about the unreadable files in `bad`, as `bad_images` says"
+    if not bad: return
+    some = ', '.join(f"{k} ({v})" for k, v in list(bad.items())[:3]) + (f" and {len(bad)-3} more" if len(bad) > 3 else '')
+    if len(bad) == n: raise DataError(f"{path}: none of the {n} image files could be read: {some}; expected images that PIL can open")
+    msg = f"{path}: {len(bad)} of {n} image files could not be read: {some}"
+    if bad_images == 'refuse': raise DataError(f"{msg}; expected readable images: fix or remove them, or pass --bad-images skip (bad_images='skip') to train without them")
+    warnings.warn(f"{msg}; training without them (--bad-images skip)")
+
 # %% ../nbs/00_data.ipynb #ddfd506b
-def load_image_folder(path, size:int=28, channels:int|None=None): # `channels` None: 1 if the first image is grayscale, else 3
-    "Images in `path` (png, jpg, ...), center-cropped and resized; class subfolders become labels"
+def load_image_folder(path,                    # a folder of image files, loose or in one subfolder per class
+                      size:int=28,             # side of the returned images
+                      channels:int|None=None,  # 1, 3, or None: 1 if the first readable image is grayscale, else 3
+                      bad_images:str='refuse', # unreadable files: 'refuse' raises one `DataError` naming them, 'skip' warns once and leaves them out
+                      cache:bool=True,         # reuse the decoded images saved in `cache_dir()` while no file changes, and save them
+                      progress:bool|None=None, # a progress bar while decoding; None: for more than 1,000 files
+                      n_workers:int|None=None, # decoding processes; None: none for up to 1,000 files, else one per CPU (up to 16)
+                      budget:int|None=None):   # bytes of memory the images may take; None: `available_memory()`
+    "Images in `path` (png, jpg, ...), center-cropped and resized, decoded in parallel and cached; class subfolders become labels"
     path = Path(path)
     if not path.is_dir(): raise DataError(f"{path}: not a directory; expected a folder of image files")
-    files = get_image_files(path)
+    if bad_images not in ('refuse', 'skip'): raise DataError(f"bad_images={bad_images!r}: expected 'refuse' or 'skip'")
+    files = sorted(get_image_files(path))  # the same order on every machine
     if not files: raise DataError(f"{path}: no image files found; expected .png, .jpg, ... files, optionally in class subfolders")
-    if channels is None:
-        with Image.open(files[0]) as img: channels = 1 if img.mode in ('1', 'L', 'I', 'I;16', 'F') else 3
+    if channels is None: channels = _detect_channels(files)
     if channels not in (1, 3): raise DataError(f"channels={channels}: expected 1 (grayscale) or 3 (RGB)")
-    mode = 'L' if channels == 1 else 'RGB'
-    def _load(fn):
-        try: img = Image.open(fn).convert(mode)
-        except OSError as e: raise DataError(f"{fn}: not a readable image ({e})") from None
-        return np.asarray(ImageOps.fit(img, (size, size), Image.Resampling.LANCZOS))
-    x = torch.from_numpy(np.stack([_load(f) for f in files])).view(len(files), size, size, channels).permute(0, 3, 1, 2).contiguous()
-    parents = [f.parent for f in files]
-    if any(p == path for p in parents): return Images(x)
-    classes = sorted({str(p.relative_to(path)) for p in parents})
-    y = torch.tensor([classes.index(str(p.relative_to(path))) for p in parents])
-    return Images(x, y, classes)
+    check_memory(len(files)*channels*size*size, f"{path}: {len(files):,} images of {channels}x{size}x{size}", budget)
+    images, bad = _read_folder(path, files, size, channels, cache, n_workers=n_workers, progress=progress)
+    _check_bad(path, len(files), bad, bad_images)
+    return images
 
 # %% ../nbs/00_data.ipynb #400867c8
-def load_mnist(size:int=28):
+@delegates(load_image_folder, but=['channels'])
+def load_mnist(size:int=28, # side of the returned images
+               **kwargs):   # passed to `load_image_folder`
     "The 60,000 MNIST training digits, downloaded once by fastai's `untar_data` (needs internet the first time)"
     try: path = untar_data(URLs.MNIST)
     except Exception as e:
         raise DataError(f"full MNIST could not be downloaded ({type(e).__name__}: {e}); "
                         "offline, use the embedded 5,000 digits instead: --data mnist5k / load_mnist5k()") from None
-    return load_image_folder(path/'training', size=size, channels=1)
+    return load_image_folder(path/'training', size=size, channels=1, **kwargs)
 
 # %% ../nbs/00_data.ipynb #b2dbe55e
 _IDX_IMAGES, _IDX_LABELS = 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'
@@ -129,17 +269,19 @@ def load_idx(path, size:int=28): # a directory holding train-images-idx3-ubyte[.
     return Images(x, y, [str(i) for i in range(int(y.max())+1)])
 
 # %% ../nbs/00_data.ipynb #862c5c68
+@delegates(load_image_folder)
 def get_images(data:str='mnist5k', # 'mnist5k', 'mnist', or a path to an IDX directory or an image folder
                size:int=28,        # side of the returned images
-               channels:int|None=None): # for image folders: 1, 3, or None to detect
+               channels:int|None=None, # for image folders: 1, 3, or None to detect
+               **kwargs):          # for image folders: passed to `load_image_folder` (`bad_images`, `cache`, `progress`...)
     "Load real images from any supported source"
     if data == 'mnist5k': return load_mnist5k(size)
-    if data == 'mnist': return load_mnist(size)
+    if data == 'mnist': return load_mnist(size, **kwargs)
     path = Path(data)
     if not path.exists():
         raise DataError(f"--data {data}: no such file or directory; expected 'mnist5k', 'mnist', an IDX directory or an image folder")
     if is_idx_dir(path): return load_idx(path, size)
-    return load_image_folder(path, size, channels)
+    return load_image_folder(path, size, channels, **kwargs)
 
 # %% ../nbs/00_data.ipynb #aedfd1de
 def to_float(x:Tensor):

@@ -465,7 +465,7 @@ _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, nor
               mirror=False, n_crit=1,
               bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False)
 PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
-    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto'},
+    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None},  # the arch's own critic
     'dcgan': {**_PAPER, 'bs': 128},
     'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
     'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},

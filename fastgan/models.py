@@ -1,4 +1,4 @@
-"""Generators and critics: the seed's classic MLP pair and DCGAN pairs for 28, 32 and 64 px, with spectral norm, a choice of critic normalisation and class conditioning; every one saved as safetensors plus a JSON config and rebuilt without pickle.
+"""Generators and critics: the seed's classic MLP pair, DCGAN and residual (SNGAN/BigGAN-style) pairs for 28 to 128 px, with spectral norm, a choice of critic normalisation and class conditioning; every one saved as safetensors plus a JSON config and rebuilt without pickle.
 
 Docs: https://fastgan.github.io/fastgan/models.html.md"""
 
@@ -16,9 +16,10 @@ import fastgan
 
 # %% auto #0
 __all__ = ['NORMS', 'ARCHS', 'MODELS', 'model_config', 'spectral_norm', 'label_embedding', 'MLPGenerator', 'MLPCritic',
-           'dcgan_steps', 'dcgan_init', 'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'gan_models', 'sample_noise',
-           'slerp', 'sample_labels', 'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors',
-           'save_generator', 'read_config', 'load_generator', 'load_critic']
+           'dcgan_steps', 'dcgan_init', 'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'Residual', 'res_block',
+           'resnet_widths', 'ResNetGenerator', 'ResNetCritic', 'gan_models', 'sample_noise', 'slerp', 'sample_labels',
+           'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors', 'save_generator', 'read_config',
+           'load_generator', 'load_critic']
 
 # %% ../nbs/01_models.ipynb #c0d6114d
 class _Configurable(nn.Module):
@@ -97,7 +98,7 @@ def dcgan_steps(size:int):
     "The start size (4-7 px) and number of 2x steps that reach `size`"
     s, n = size, 0
     while s % 2 == 0 and s > 7: s, n = s//2, n+1
-    if n == 0 or not 4 <= s <= 7: raise ValueError(f"size={size}: expected a side of 4-7 px times a power of two, such as 28, 32 or 64")
+    if n == 0 or not 4 <= s <= 7: raise ValueError(f"size={size}: expected a side of 4-7 px times a power of two, such as 28, 32, 64 or 128")
     return s, n
 
 def dcgan_init(m:nn.Module):
@@ -156,23 +157,93 @@ class DCGANCritic(_Configurable):
         h = self.body(x)
         return self.head(h).view(-1) + _projection(self, h, y)
 
-# %% ../nbs/01_models.ipynb #fba75344
-ARCHS = {'dcgan': (DCGANGenerator, DCGANCritic), 'mlp': (MLPGenerator, MLPCritic)}
+# %% ../nbs/01_models.ipynb #beda5f4e
+def _xavier(m:nn.Module, gain:float=1.):
+    "`m` with its weight xavier-uniform with `gain` and its bias 0 (SNGAN's initialisation)"
+    nn.init.xavier_uniform_(m.weight, gain)
+    nn.init.zeros_(m.bias)
+    return m
 
-def gan_models(arch:str='dcgan',    # 'dcgan' or 'mlp' (the seed's classic pair)
-               size:int=28,         # image side in pixels
+def _conv(ni, nf, ks=3, gain=2**0.5): return _xavier(nn.Conv2d(ni, nf, ks, 1, ks//2), gain)
+
+class Residual(nn.Module):
+    "The sum of a residual path `main` and a `shortcut`"
+    def __init__(self, main:nn.Module, shortcut:nn.Module):
+        super().__init__()
+        self.main, self.shortcut = main, shortcut
+    def forward(self, x): return self.main(x) + self.shortcut(x)
+
+def res_block(ni:int, nf:int,          # channels in and out
+              norm:str='none',         # normalisation before each ReLU, one of `NORMS` ('batch' in the generator)
+              resample:str|None=None,  # 'up' (2x nearest, after the first ReLU), 'down' (2x average pooling, at the end) or None
+              first:bool=False):       # SNGAN's "optimized" first critic block: no normalisation and ReLU before the first conv
+    "A residual block: [norm, ReLU, up], conv3x3, norm, ReLU, conv3x3, [down]; plus a conv1x1 shortcut, resampled at the lower resolution"
+    up, down = ([nn.Upsample(scale_factor=2)] if resample == 'up' else []), ([nn.AvgPool2d(2)] if resample == 'down' else [])
+    pre = [] if first else [critic_norm(norm, ni), nn.ReLU()]
+    main = nn.Sequential(*pre, *up, _conv(ni, nf), critic_norm(norm, nf), nn.ReLU(), _conv(nf, nf), *down)
+    return Residual(main, nn.Sequential(*down, _conv(ni, nf, 1, 1.), *up))
+
+def resnet_widths(width:int, n:int):
+    "Feature maps of the critic's `n` blocks, doubling from `width` and capped at `8*width` (the generator's, reversed)"
+    return [width * 2**min(i, 3) for i in range(n)]
+
+# %% ../nbs/01_models.ipynb #3858ab36
+def _resnet_steps(size, channels):
+    if channels not in (1, 3): raise ValueError(f"channels={channels}: expected 1 (grayscale) or 3 (RGB)")
+    return dcgan_steps(size)
+
+class ResNetGenerator(_Configurable):
+    "Residual generator (SNGAN/BigGAN): noise (+ label embedding) -> linear -> `s`x`s` map -> 2x up-blocks -> BN, ReLU, conv3x3, tanh"
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False):
+        super().__init__()
+        store_attr()
+        self.start, n = _resnet_steps(size, channels)
+        ws = resnet_widths(width, n)[::-1]
+        self.stem = _xavier(nn.Linear(nz*(2 if n_classes else 1), ws[0] * self.start**2))
+        self.body = nn.Sequential(*[res_block(a, b, 'batch', 'up') for a, b in zip(ws[:1] + ws, ws)])
+        self.head = nn.Sequential(nn.BatchNorm2d(width), nn.ReLU(), _conv(width, channels, 3, 1.), nn.Tanh())
+        if n_classes: self.embed = label_embedding(n_classes, nz)
+        if sn: spectral_norm(self)
+    def forward(self, z, y=None):
+        h = self.stem(_join_label(self, z.flatten(1), y))
+        return self.head(self.body(h.view(len(h), -1, self.start, self.start)))
+
+class ResNetCritic(_Configurable):
+    "Residual critic (SNGAN): 2x down-blocks -> ReLU -> global sum pooling -> linear to one logit (+ projection of the label)"
+    def __init__(self, size:int=28, channels:int=1, width:int=64, norm:str='none', n_classes:int=0, sn:bool=True):
+        super().__init__()
+        store_attr()
+        _, n = _resnet_steps(size, channels)
+        ws = resnet_widths(width, n)
+        self.body = nn.Sequential(*[res_block(a, b, norm, 'down', first=i == 0) for i, (a, b) in enumerate(zip([channels] + ws, ws))], nn.ReLU())
+        self.head = _xavier(nn.Linear(ws[-1], 1))
+        if n_classes: self.embed = label_embedding(n_classes, ws[-1])
+        if sn: spectral_norm(self)
+    def forward(self, x, y=None):
+        self._check_input(x, y)
+        h = self.body(x).sum((2, 3))
+        return self.head(h).view(-1) + _projection(self, h, y)
+
+# %% ../nbs/01_models.ipynb #fba75344
+ARCHS = {'dcgan': (DCGANGenerator, DCGANCritic), 'resnet': (ResNetGenerator, ResNetCritic), 'mlp': (MLPGenerator, MLPCritic)}
+
+def _default(cls, name): return inspect.signature(cls).parameters[name].default
+
+def gan_models(arch:str='dcgan',    # one of `ARCHS`: 'dcgan', 'resnet' (SNGAN/BigGAN-style residual pair) or 'mlp' (the seed's classic pair)
+               size:int=28,         # image side in pixels (dcgan, resnet: a 4-7 px side times a power of two, see `dcgan_steps`)
                channels:int=1,      # 1 (grayscale) or 3 (RGB)
                nz:int=100,          # noise size
-               width:int=64,        # DCGAN feature maps at full resolution (ignored by 'mlp')
-               norm:str='batch',    # DCGAN critic normalisation, one of `NORMS` (ignored by 'mlp')
-               sn:bool=False,       # spectral norm in the critic
+               width:int=64,        # feature maps at full resolution (ignored by 'mlp')
+               norm:str|None=None,  # critic normalisation, one of `NORMS`; None: the arch's own ('batch' for dcgan, 'none' for resnet; ignored by 'mlp')
+               sn:bool|None=None,   # spectral norm in the critic; None: the arch's own (on for resnet, off for dcgan and mlp)
                sn_generator:bool=False, # spectral norm in the generator too
                n_classes:int=0):    # class-conditional pair for this many classes (0: unconditional)
-    "A matching (generator, critic) pair"
+    "A matching (generator, critic) pair; `norm` and `sn` given explicitly are obeyed for every arch"
     if arch not in ARCHS: raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
     G, C = ARCHS[arch]
+    sn = ifnone(sn, _default(C, 'sn'))
     if arch == 'mlp': return G(nz, size, channels, n_classes=n_classes, sn=sn_generator), C(size, channels, n_classes=n_classes, sn=sn)
-    return G(nz, size, channels, width, n_classes, sn_generator), C(size, channels, width, norm, n_classes, sn)
+    return G(nz, size, channels, width, n_classes, sn_generator), C(size, channels, width, ifnone(norm, _default(C, 'norm')), n_classes, sn)
 
 # %% ../nbs/01_models.ipynb #af6684c7
 def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu',
@@ -225,7 +296,7 @@ def generate(generator:nn.Module, # a fastgan generator
     finally: generator.train(was_training)
 
 # %% ../nbs/01_models.ipynb #145228ca
-MODELS = {c.__name__: c for c in (MLPGenerator, MLPCritic, DCGANGenerator, DCGANCritic)}
+MODELS = {c.__name__: c for c in (MLPGenerator, MLPCritic, DCGANGenerator, DCGANCritic, ResNetGenerator, ResNetCritic)}
 
 def build_model(config:dict):
     "Rebuild a fastgan model (untrained) from `model_config`'s output"

@@ -101,7 +101,7 @@ def test_missing_data_path_is_a_clear_error(tmp_path):
     (['--epochs', '0'], '--epochs 0: expected a positive integer'),
     (['--bs', '-4'], '--bs -4: expected a positive integer'),
     (['--lr', '0'], '--lr 0.0: expected a positive number'),
-    (['--arch', 'resnet'], "argument --arch: invalid choice: 'resnet'"),
+    (['--arch', 'stylegan'], "argument --arch: invalid choice: 'stylegan'"),
     (['--loss', 'hinge2'], "argument --loss: invalid choice: 'hinge2'"),
     (['--epochs', 'ten'], "argument --epochs: invalid int value: 'ten'"),
     (['--size', '30'], '--size 30: expected a side of 4-7 px times a power of two'),
