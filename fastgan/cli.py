@@ -24,7 +24,7 @@ from fastai.callback.progress import ProgressCallback
 __all__ = ['TRAIN_DEFAULTS', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_options', 'train', 'sample_run', 'eval_run', 'main']
 
 # %% ../nbs/07_cli.ipynb #6146f76f
-TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None,
+TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None, bad_images='refuse',
                       amp=False, channels_last='auto', compile=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
@@ -48,7 +48,7 @@ def check_train_options(opts:dict):
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
-    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False))]:
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False)), ('bad_images', ('refuse', 'skip'))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
         if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
@@ -106,7 +106,7 @@ def train(out='fastgan-run',      # run directory
     out = Path(out)
     opts = _run_options(out, resume, overwrite, opts)
     check_train_options(opts)
-    images = get_images(opts['data'], opts['size'], opts['channels'])
+    images = get_images(opts['data'], opts['size'], opts['channels'], bad_images=opts['bad_images'])
     if opts['n_images']:
         if opts['n_images'] > len(images.x): raise RunError(f"--n-images {opts['n_images']}: {opts['data']} holds only {len(images.x)} images")
         idx = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(opts['seed']))[:opts['n_images']]
@@ -234,6 +234,7 @@ def _parser():
     t.add_argument('--compile', action=argparse.BooleanOptionalAction, default=d['compile'], help='torch.compile both networks (eager, with a warning, where it fails)')
     t.add_argument('--size', type=int, default=d['size'], help='image side in pixels (28, 32, 64, ...)')
     t.add_argument('--channels', type=int, default=d['channels'], choices=[1, 3], help='image channels for image folders (default: detect)')
+    t.add_argument('--bad-images', default=d['bad_images'], choices=['refuse', 'skip'], help='image folders: unreadable files stop the run with their names (refuse) or are left out with a warning (skip)')
     t.add_argument('--n-images', type=int, default=d['n_images'], help='train on a random subset of this many images (default: all)')
     t.add_argument('--seed', type=int, default=d['seed'], help='random seed (weights, shuffling, noise)')
     t.add_argument('--device', default=d['device'], help='auto, cpu, cuda, cuda:N or mps')

@@ -1,8 +1,9 @@
 "Shared helpers: run the real `fastgan` command in subprocesses, and one short trained run reused by read-only tests"
-import shutil, subprocess, sys
+import os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 import pytest
 
+os.environ.setdefault('FASTGAN_CACHE', tempfile.mkdtemp(prefix='fastgan-cache-'))  # decoded image folders: never the user's ~/.cache, inherited by the subprocesses
 FASTGAN = str(Path(sys.executable).parent/'fastgan')
 SMALL = ['--n-images', '512', '--width', '8', '--bs', '64']  # a run of a few seconds on a CPU
 

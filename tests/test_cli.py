@@ -175,3 +175,29 @@ def test_other_archs_and_losses_train(tmp_path, arch, loss):
     cfg = json.loads((tmp_path/'run'/'config.json').read_text())
     assert cfg['generator']['class'] == {'mlp': 'MLPGenerator', 'dcgan': 'DCGANGenerator'}[arch] and cfg['train']['loss'] == loss
     assert all(math.isfinite(float(v)) for k, v in metrics(tmp_path/'run')[0].items() if k not in ('epoch', 'time'))
+
+def test_image_folder_from_the_command_line(tmp_path):
+    "A colour folder trains; a second run loads it from the cache; a corrupt file is refused by name (or skipped); an empty folder is one line"
+    from PIL import Image
+    folder, cache = tmp_path/'icons', tmp_path/'cache'
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(64): Image.fromarray(rng.integers(0, 256, (40, 36, 3), dtype=np.uint8)).save(folder/f'{i:02d}.png')
+    env = {**os.environ, 'FASTGAN_CACHE': str(cache)}
+    train = lambda *a: subprocess.run([FASTGAN, 'train', '--data', folder, '--size', '32', '--epochs', '1', '--bs', '16', '--width', '8', *map(str, a)],
+                                      capture_output=True, text=True, env=env, timeout=600)
+    r = train('--out', tmp_path/'a')
+    assert r.returncode == 0 and '64 images 3x32x32' in r.stdout, r.stderr
+    cached = list(cache.rglob('*.npy'))
+    assert len(cached) == 1
+    r = train('--out', tmp_path/'b')
+    assert r.returncode == 0 and list(cache.rglob('*.npy')) == cached, r.stderr
+    (folder/'broken.png').write_bytes(b'not a png at all')
+    r = train('--out', tmp_path/'c')
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'broken.png' in r.stderr and '--bad-images skip' in r.stderr, r.stderr
+    assert not (tmp_path/'c').exists()
+    r = train('--bad-images', 'skip', '--out', tmp_path/'d')
+    assert r.returncode == 0 and '64 images' in r.stdout and 'broken.png' in r.stderr, r.stderr
+    (tmp_path/'empty').mkdir()
+    r = subprocess.run([FASTGAN, 'train', '--data', tmp_path/'empty', '--out', tmp_path/'e'], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'no image files found' in r.stderr and not (tmp_path/'e').exists(), r.stderr
