@@ -106,7 +106,7 @@ def train(out='fastgan-run',      # run directory
     out = Path(out)
     opts = _run_options(out, resume, overwrite, opts)
     check_train_options(opts)
-    images = get_images(opts['data'], opts['size'], opts['channels'], bad_images=opts['bad_images'])
+    images = get_images(opts['data'], opts['size'], opts['channels'], bad_images=opts['bad_images'], progress=None if sys.stdout.isatty() else False)  # no bar in logs
     if opts['n_images']:
         if opts['n_images'] > len(images.x): raise RunError(f"--n-images {opts['n_images']}: {opts['data']} holds only {len(images.x)} images")
         idx = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(opts['seed']))[:opts['n_images']]

@@ -107,7 +107,7 @@ def test_missing_data_path_is_a_clear_error(tmp_path):
     (['--size', '30'], '--size 30: expected a side of 4-7 px times a power of two'),
     (['--device', 'tpu'], '--device tpu: expected auto, cpu, cuda or mps'),
     (['--ema', '1.5'], '--ema 1.5: expected a decay in [0, 1)'),
-    (['--augment', 'color,flip'], "--augment color,flip: 'flip' is not one of color, translation, cutout"),
+    (['--augment', 'color,blur'], "--augment color,blur: 'blur' is not one of color, translation, cutout, flip"),
     (['--betas', '0.5', '1.2'], '--betas 0.5 1.2: expected two numbers in [0, 1)'),
     (['--n-crit', '0'], '--n-crit 0: expected a positive integer'),
     (['--lr-d', '-1'], '--lr-d -1.0: expected a positive number'),
