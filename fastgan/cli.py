@@ -89,7 +89,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
         if saved is None: raise RunError(f"--resume: {out} holds no run of fastgan train to resume (no checkpoint.safetensors and training options); start one without --resume")
         clash = [k for k, v in opts.items() if k not in ('epochs', 'device', 'channels_last', 'compile') and saved.get(k) != v]  # how to run may change; what to train may not
         if clash: raise RunError(f"--resume continues {out} with its own options; --{clash[0].replace('_', '-')} {opts[clash[0]]} differs from its {saved.get(clash[0])}")
-        return {**saved, **opts}
+        return {**TRAIN_DEFAULTS, **saved, **opts}  # a run saved before an option existed resumes with its default
     preset = opts.get('preset', TRAIN_DEFAULTS['preset'])
     if preset not in PRESETS: raise RunError(f"--preset {preset}: expected one of {', '.join(PRESETS)}")
     if out.exists() and any(out.iterdir()):

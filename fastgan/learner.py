@@ -473,7 +473,7 @@ PRESETS = {  # every preset sets every option of the training recipe; data, size
 }
 SCHEDULES = ('one-cycle', 'constant')
 
-def _augment(opts): return ADA(opts.get('ada_target', 0.6), opts.get('ada_kimg', 100.)) if opts['augment'] == 'ada' else opts['augment']
+def _augment(opts): return ADA(opts['ada_target'], opts['ada_kimg']) if opts['augment'] == 'ada' else opts['augment']
 
 def gan_learner(images:Images, # the training images
                 opts:dict,     # a recipe (the keys of a preset) with `seed`, `device`, `amp`, and optionally `channels_last`, `compile`
@@ -486,7 +486,7 @@ def gan_learner(images:Images, # the training images
     G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
     return GANLearner(dls, G, D, channels_last=opts.get('channels_last', 'auto'), compile=opts.get('compile', False), loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
                       betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
-                      ema=opts['ema'] or None, augment=_augment(opts), mirror=opts.get('mirror', False), amp=True if opts['amp'] == 'auto' else opts['amp'],
+                      ema=opts['ema'] or None, augment=_augment(opts), mirror=opts['mirror'], amp=True if opts['amp'] == 'auto' else opts['amp'],
                       n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
 
 def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epoch:int=0):
