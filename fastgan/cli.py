@@ -29,6 +29,8 @@ TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], ep
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
 
+_BEFORE = dict(clusters=0)  # options whose default changed what is trained: runs saved before they existed trained with these
+
 class RunError(ValueError):
     "A run directory or option that `fastgan` refuses; the message says why and what to do"
 
@@ -48,6 +50,7 @@ def check_train_options(opts:dict):
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
+    if not (isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional)")
     for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False)), ('bad_images', ('refuse', 'skip'))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
@@ -89,7 +92,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
         if saved is None: raise RunError(f"--resume: {out} holds no run of fastgan train to resume (no checkpoint.safetensors and training options); start one without --resume")
         clash = [k for k, v in opts.items() if k not in ('epochs', 'device', 'channels_last', 'compile') and saved.get(k) != v]  # how to run may change; what to train may not
         if clash: raise RunError(f"--resume continues {out} with its own options; --{clash[0].replace('_', '-')} {opts[clash[0]]} differs from its {saved.get(clash[0])}")
-        return {**TRAIN_DEFAULTS, **saved, **opts}  # a run saved before an option existed resumes with its default
+        return {**TRAIN_DEFAULTS, **_BEFORE, **saved, **opts}  # a run saved before an option existed resumes with its default, or what it trained with
     preset = opts.get('preset', TRAIN_DEFAULTS['preset'])
     if preset not in PRESETS: raise RunError(f"--preset {preset}: expected one of {', '.join(PRESETS)}")
     if out.exists() and any(out.iterdir()):
@@ -98,6 +101,10 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
     return {**TRAIN_DEFAULTS, **PRESETS[preset], **opts}  # explicit options override the preset
 
 # %% ../nbs/07_cli.ipynb #a63600a3
+def _conditioning(images, opts):
+    k = n_clusters(images, opts)
+    return f', conditional on {k} k-means clusters' if k > 1 else ', conditional' if opts['conditional'] and images.y is not None else ''
+
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
           overwrite:bool=False,   # replace whatever `out` holds
@@ -118,7 +125,7 @@ def train(out='fastgan-run',      # run directory
     if overwrite and out.exists(): shutil.rmtree(out)   # only now: every input has been checked
     start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0
     print(f"fastgan train: {len(images.x)} images {images.channels}x{images.size}x{images.size} from {opts['data']}, "
-          f"{opts['arch']} ({opts['preset']} preset{', conditional' if learn.generator.n_classes else ''}) on {learn.dls.device}, "
+          f"{opts['arch']} ({opts['preset']} preset{_conditioning(images, opts)}) on {learn.dls.device}, "
           f"epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
     if start >= opts['epochs']: print(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
     else: fit_recipe(learn, opts['epochs'], opts['schedule'], start)
@@ -229,6 +236,7 @@ def _parser():
     t.add_argument('--nz', type=int, default=d['nz'], help='noise size')
     t.add_argument('--width', type=int, default=d['width'], help='DCGAN feature maps at full resolution')
     t.add_argument('--conditional', action=argparse.BooleanOptionalAction, default=d['conditional'], help="class-conditional GAN on the data's labels (auto: when the data has labels)")
+    t.add_argument('--clusters', type=int, default=d['clusters'], help='data without labels, or --no-conditional: condition on this many k-means clusters of the images, at most one per 50 images (0: unconditional)')
     t.add_argument('--amp', nargs='?', const='auto', default=d['amp'], choices=['auto', 'bf16', 'fp16'], help='mixed precision (bare --amp: bf16 where supported, else fp16)')
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=d['channels_last'], help='channels-last memory format for conv networks (auto: on when there are convolutions; measured faster on CPU and GPU)')
     t.add_argument('--compile', action=argparse.BooleanOptionalAction, default=d['compile'], help='torch.compile both networks (eager, with a warning, where it fails)')

@@ -25,8 +25,8 @@ from fastcore.xtras import atomic_save
 # %% auto #0
 __all__ = ['DataError', 'Images', 'resize_images', 'load_mnist5k', 'decode_image', 'decode_images', 'cache_dir', 'folder_key',
            'available_memory', 'check_memory', 'load_image_folder', 'load_mnist', 'read_idx', 'is_idx_dir', 'load_idx',
-           'get_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid', 'grid_png',
-           'save_grid', 'show_images']
+           'get_images', 'cluster_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid',
+           'grid_png', 'save_grid', 'show_images']
 
 # %% ../nbs/00_data.ipynb #173484ef
 class DataError(ValueError):
@@ -286,6 +286,34 @@ def get_images(data:str='mnist5k', # 'mnist5k', 'mnist', or a path to an IDX dir
         raise DataError(f"--data {data}: no such file or directory; expected 'mnist5k', 'mnist', an IDX directory or an image folder")
     if is_idx_dir(path): return load_idx(path, size)
     return load_image_folder(path, size, channels, **kwargs)
+
+# %% ../nbs/00_data.ipynb #98fd4808
+def _nearest(x, c, bs=4096): return torch.cat([torch.cdist(o, c).argmin(1) for o in x.split(bs)])
+
+def cluster_images(images:Images,   # the images; any labels they have are replaced
+                   k:int,           # number of clusters
+                   seed:int=0,      # draws the k-means++ centres and the images they are fitted on
+                   n_fit:int=10_000, # the centres are fitted on at most this many images, then every image is assigned
+                   side:int=32,     # images larger than this are shrunk to it first
+                   iters:int=50):   # at most this many Lloyd iterations (it stops when no image changes cluster)
+    "`images` labelled by k-means on their pixels: classes 'cluster 0', 'cluster 1', ... for self-conditioned training"
+    if not (isinstance(k, int) and 1 <= k <= len(images.x)): raise DataError(f"clusters {k}: expected a whole number from 1 to the {len(images.x)} images")
+    feats = resize_images(images.x, min(side, images.size)).flatten(1)
+    g = torch.Generator().manual_seed(seed)
+    fit = feats[torch.randperm(len(feats), generator=g)[:n_fit]].double() / 255
+    c = fit[torch.randint(len(fit), (1,), generator=g)]
+    for _ in range(k-1):  # k-means++
+        d = torch.cdist(fit, c).min(1).values.square()
+        if d.sum() == 0: raise DataError(f"clusters {k}: the images hold only {len(c)} distinct images")
+        c = torch.cat([c, fit[torch.multinomial(d / d.sum(), 1, generator=g)]])
+    a = None
+    for _ in range(iters):
+        new = _nearest(fit, c)
+        if a is not None and (new == a).all(): break
+        a, n = new, torch.bincount(new, minlength=k)
+        c = torch.where(n[:, None] > 0, torch.zeros_like(c).index_add_(0, a, fit) / n.clamp(min=1)[:, None], c)  # an emptied centre stays
+    y = torch.cat([_nearest(o.double() / 255, c) for o in feats.split(4096)])
+    return Images(images.x, y, [f'cluster {i}' for i in range(k)])
 
 # %% ../nbs/00_data.ipynb #aedfd1de
 def to_float(x:Tensor):

@@ -26,8 +26,8 @@ from .losses import *
 
 # %% auto #0
 __all__ = ['PRESETS', 'SCHEDULES', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype', 'compile_module', 'GANTrainer',
-           'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses', 'SaveRun', 'gan_learner', 'fit_recipe',
-           'EpochTable']
+           'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses', 'SaveRun', 'n_clusters',
+           'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -249,8 +249,9 @@ class GANTrainer(Callback):
         return torch.arange(n) % self.model.generator.n_classes if self.conditional else None
 
     def grid_cols(self):
-        "Images per row of a grid: one column per class when conditional, else 8"
-        return getattr(self.model.generator, 'n_classes', 0) or 8
+        "Images per row of a grid: one column per class when conditional on at most 16 classes, else 8"
+        k = getattr(self.model.generator, 'n_classes', 0)
+        return k if 0 < k <= 16 else 8
 
     def after_epoch(self):
         if self.n_fixed: self.grids.append(to_uint8(generate(self.sampler(), self.n_fixed, self.fixed_seed, labels=self.fixed_labels(self.n_fixed))))
@@ -463,9 +464,10 @@ class SaveRun(Callback):
 # %% ../nbs/04_learner.ipynb #bb0a726e
 _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, ada_target=0.6, ada_kimg=100.,
               mirror=False, n_crit=1,
-              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False)
+              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False, clusters=0)
 PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
-    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None},  # the arch's own critic
+    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None,  # the arch's own critic
+                'clusters': 50},  # data without labels (or --no-conditional): conditional on k-means clusters
     'dcgan': {**_PAPER, 'bs': 128},
     'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
     'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
@@ -475,19 +477,32 @@ SCHEDULES = ('one-cycle', 'constant')
 
 def _augment(opts): return ADA(opts['ada_target'], opts['ada_kimg']) if opts['augment'] == 'ada' else opts['augment']
 
+def n_clusters(images:Images, opts:dict):
+    "The k-means clusters the recipe `opts` trains on: `clusters` for data without labels or when labels are off, at most one per 50 images; else 0"
+    if opts['conditional'] and images.y is not None: return 0  # 'auto': the data's own labels
+    return min(opts.get('clusters', 0), len(images.x) // 50)
+
+def training_images(images:Images, opts:dict):
+    "The images with the labels the recipe `opts` trains on: their own, k-means clusters (`cluster_images`) or none"
+    if opts['conditional'] is True and images.y is None: raise DataError("--conditional: the data has no labels (an image folder needs one subfolder per class)")
+    if opts['conditional'] and images.y is not None: return images
+    k = n_clusters(images, opts)
+    return cluster_images(images, k, opts['seed']) if k > 1 else Images(images.x)
+
 def gan_learner(images:Images, # the training images
                 opts:dict,     # a recipe (the keys of a preset) with `seed`, `device`, `amp`, and optionally `channels_last`, `compile`
                 cbs=None):
     "The `GANLearner` for the recipe `opts` on `images`"
-    if opts['conditional'] is True and images.y is None: raise DataError("--conditional: the data has no labels (an image folder needs one subfolder per class)")
-    k = images.n_classes if opts['conditional'] and images.y is not None else 0   # 'auto': conditional when the data has labels
+    images = training_images(images, opts)
+    k = images.n_classes
     dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
     torch.manual_seed(opts['seed'])
-    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k)
+    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k,
+                      class_freq=images.y.bincount(minlength=k).tolist() if k else None)
     return GANLearner(dls, G, D, channels_last=opts.get('channels_last', 'auto'), compile=opts.get('compile', False), loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
                       betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
                       ema=opts['ema'] or None, augment=_augment(opts), mirror=opts['mirror'], amp=True if opts['amp'] == 'auto' else opts['amp'],
-                      n_fixed=max(64//k, 1)*k if k else 64, cbs=cbs)
+                      n_fixed=max(64//k, 1)*k if 0 < k <= 16 else 64, cbs=cbs)
 
 def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epoch:int=0):
     "Train `learn` for `epochs` with a recipe's schedule: fastai's one-cycle over all epochs at `learn.lr`, or constant"

@@ -71,7 +71,7 @@ def _projection(self, h, y):
 
 class MLPGenerator(_Configurable):
     "The seed's fully connected generator: noise (+ label embedding) -> hidden ReLU layers -> tanh image"
-    def __init__(self, nz:int=100, size:int=28, channels:int=1, hidden:tuple=(128, 256, 512, 1024), n_classes:int=0, sn:bool=False):
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, hidden:tuple=(128, 256, 512, 1024), n_classes:int=0, sn:bool=False, class_freq:list|None=None):
         super().__init__()
         store_attr()
         if n_classes: self.embed = label_embedding(n_classes, nz)
@@ -121,7 +121,7 @@ def critic_norm(norm:str, ch:int):
 
 class DCGANGenerator(_Configurable):
     "DCGAN generator making exactly `size` x `size` images with `channels` channels"
-    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False):
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False, class_freq:list|None=None):
         super().__init__()
         store_attr()
         s, n = dcgan_steps(size)
@@ -194,7 +194,7 @@ def _resnet_steps(size, channels):
 
 class ResNetGenerator(_Configurable):
     "Residual generator (SNGAN/BigGAN): noise (+ label embedding) -> linear -> `s`x`s` map -> 2x up-blocks -> BN, ReLU, conv3x3, tanh"
-    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False):
+    def __init__(self, nz:int=100, size:int=28, channels:int=1, width:int=64, n_classes:int=0, sn:bool=False, class_freq:list|None=None):
         super().__init__()
         store_attr()
         self.start, n = _resnet_steps(size, channels)
@@ -237,13 +237,14 @@ def gan_models(arch:str='dcgan',    # one of `ARCHS`: 'dcgan', 'resnet' (SNGAN/B
                norm:str|None=None,  # critic normalisation, one of `NORMS`; None: the arch's own ('batch' for dcgan, 'none' for resnet; ignored by 'mlp')
                sn:bool|None=None,   # spectral norm in the critic; None: the arch's own (on for resnet, off for dcgan and mlp)
                sn_generator:bool=False, # spectral norm in the generator too
-               n_classes:int=0):    # class-conditional pair for this many classes (0: unconditional)
+               n_classes:int=0,     # class-conditional pair for this many classes (0: unconditional)
+               class_freq:list|None=None): # conditional: each class's share of the training data; the generator's random labels follow it
     "A matching (generator, critic) pair; `norm` and `sn` given explicitly are obeyed for every arch"
     if arch not in ARCHS: raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
     G, C = ARCHS[arch]
     sn = ifnone(sn, _default(C, 'sn'))
-    if arch == 'mlp': return G(nz, size, channels, n_classes=n_classes, sn=sn_generator), C(size, channels, n_classes=n_classes, sn=sn)
-    return G(nz, size, channels, width, n_classes, sn_generator), C(size, channels, width, ifnone(norm, _default(C, 'norm')), n_classes, sn)
+    if arch == 'mlp': return G(nz, size, channels, n_classes=n_classes, sn=sn_generator, class_freq=class_freq), C(size, channels, n_classes=n_classes, sn=sn)
+    return G(nz, size, channels, width, n_classes, sn_generator, class_freq), C(size, channels, width, ifnone(norm, _default(C, 'norm')), n_classes, sn)
 
 # %% ../nbs/01_models.ipynb #af6684c7
 def sample_noise(n:int, nz:int, seed:int|None=None, device='cpu',
@@ -264,12 +265,16 @@ def slerp(a:Tensor, b:Tensor, t:float):
     return torch.where(so < 1e-6, (1-t)*a + t*b, ((1-t)*om).sin()/so * a + (t*om).sin()/so * b)
 
 def sample_labels(generator:nn.Module, n:int, labels=None, seed:int|None=None):
-    "`n` labels for `generator`: `labels` (an int or `n` ints) checked, or random classes from `seed`; None if unconditional"
-    k = getattr(generator, 'n_classes', 0)
+    "`n` labels for `generator`: `labels` (an int or `n` ints) checked, or random classes from `seed`, as often as in its training data; None if unconditional"
+    k, freq = getattr(generator, 'n_classes', 0), getattr(generator, 'class_freq', None)
     if not k:
         if labels is not None: raise ValueError("labels: this generator is unconditional (trained without classes)")
         return None
-    if labels is None: return torch.randint(k, (n,), generator=torch.Generator().manual_seed(seed+1) if seed is not None else None)
+    if labels is None:
+        g = torch.Generator().manual_seed(seed+1) if seed is not None else None
+        if freq is None: return torch.randint(k, (n,), generator=g)  # a generator saved without its classes' shares: uniform
+        if len(freq) != k: raise ValueError(f"class_freq: {len(freq)} shares for a generator of {k} classes")
+        return torch.multinomial(torch.tensor(freq, dtype=torch.float), n, replacement=True, generator=g)
     y = torch.as_tensor(labels, dtype=torch.long)
     if y.ndim > 1 or (y.ndim == 1 and len(y) != n): raise ValueError(f"labels: expected one class or {n}, got shape {tuple(y.shape)}")
     y = y.expand(n).clone()

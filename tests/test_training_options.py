@@ -72,7 +72,7 @@ def test_sample_label_and_no_ema(tmp_path):
         assert r.returncode == 2 and msg in r.stderr and not (tmp_path/'x.npy').exists(), r.stderr
 
 def test_label_on_an_unconditional_run_is_an_error(tmp_path):
-    assert fastgan('train', '--no-conditional', '--epochs', '1', *SMALL, '--out', tmp_path/'run').returncode == 0
+    assert fastgan('train', '--no-conditional', '--clusters', '0', '--epochs', '1', *SMALL, '--out', tmp_path/'run').returncode == 0
     r = fastgan('sample', '--run', tmp_path/'run', '--label', '7', '--out', tmp_path/'x.npy')
     assert r.returncode == 2 and 'is unconditional (train with --conditional' in r.stderr, r.stderr
     assert not (tmp_path/'x.npy').exists()
@@ -103,11 +103,25 @@ def test_resnet_with_ada_and_mirror_trains_samples_and_resumes_exactly(tmp_path)
     assert 0 < a['model.ada.p'] <= 1, a['model.ada.p']   # p moved from 0
     cfg = config(run)
     assert (cfg['arch'], cfg['critic']['class'], cfg['train']['augment'], cfg['train']['mirror']) == ('ResNetGenerator', 'ResNetCritic', 'ada', True)
+    assert cfg['n_classes'] == 5 and cfg['classes'][:2] == ['cluster 0', 'cluster 1']  # without labels: conditional on k-means clusters, one per 50 images
     rows = (run/'metrics.csv').read_text().splitlines()
     p = [float(row.split(',')[rows[0].split(',').index('ada_p')]) for row in rows[1:]]
     assert len(p) == 2 and all(0 <= v <= 1 for v in p)
     r = fastgan('sample', '--run', run, '--n', '16', '--out', tmp_path/'s.npy')
     assert r.returncode == 0 and np.load(tmp_path/'s.npy').shape == (16, 28, 28), r.stderr
+
+def test_unlabelled_runs_condition_on_clusters(tmp_path):
+    "--no-conditional: k-means clusters of the images become the classes (at most one per 50 images); samples follow their sizes; --label picks one"
+    run = tmp_path/'run'
+    r = fastgan('train', '--no-conditional', '--clusters', '4', '--epochs', '1', *SMALL, '--out', run)
+    assert r.returncode == 0 and 'conditional on 4 k-means clusters' in r.stdout, r.stderr
+    cfg = config(run)
+    freq = cfg['generator']['class_freq']
+    assert cfg['n_classes'] == 4 and cfg['classes'] == [f'cluster {i}' for i in range(4)] and sum(freq) == 512 and min(freq) > 0, freq
+    assert fastgan('sample', '--run', run, '--label', 'cluster 2', '--n', '8', '--out', tmp_path/'c2.npy').returncode == 0
+    r = fastgan('train', '--no-conditional', '--clusters', '-1', '--epochs', '1', *SMALL, '--out', tmp_path/'bad')
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and '--clusters -1: expected a number of clusters >= 0' in r.stderr, r.stderr
+    assert not (tmp_path/'bad').exists()
 
 def test_bad_ada_and_arch_options_are_one_line_each(tmp_path):
     for args, msg in [(['--ada-target', '1.5'], '--ada-target 1.5: expected a value in [0, 1]'), (['--ada-kimg', '-1'], '--ada-kimg -1.0: expected a positive'),
