@@ -7,7 +7,7 @@ one process, one after the other, on the same images with the same seed. Equal t
 candidate then trains for as many epochs as fit in the budget (its own schedule over them); a candidate that names its epochs trains
 for that many. 5,000 samples of each are scored by
 `fastgan.metrics.Evaluator` (what `fastgan eval` prints) against the real images; the first row is the real-vs-real floor.
-Run: python benchmarks/own_images.py [--budget SECONDS] [--labels|--no-labels] [--only NAME_PART] [--data PATH --features JUDGE_DIR --size PX]"""
+Run: python benchmarks/own_images.py [--budget SECONDS] [--labels|--no-labels] [--only 'NAME_PART|NAME_PART'] [--data PATH --features JUDGE_DIR --size PX]"""
 import argparse, json, time, warnings
 from pathlib import Path
 import torch
@@ -42,14 +42,15 @@ CANDIDATES = {  # per table: name, options over the defaults (the defaults' own 
         ('resnet w16', dict(arch='resnet', width=16)),
         ('dcgan w32 (default), 80 epochs', dict(epochs=80)),
     ],
-    'folder': [
+    'folder': [  # colour: --clusters auto trains these unconditionally
         ('dcgan w32, 1 epoch', dict(epochs=1)),
-        ('dcgan w32, unconditional (the old default)', U),
-        ('dcgan w32 + 50 clusters (default)', {}),
-        ('dcgan w32 + 50 clusters + mirror', dict(mirror=True)),
-        ('dcgan w32 + 50 clusters + ADA', dict(augment='ada')),
-        ('dcgan w64 + 50 clusters', dict(width=64)),
-        ('resnet w16 + 50 clusters', dict(arch='resnet', width=16)),
+        ('dcgan w32, unconditional (the old default and the colour default)', {}),
+        ('dcgan w32 + 50 clusters', dict(clusters=50)),
+        ('dcgan w32 + 50 clusters + mirror', dict(clusters=50, mirror=True)),
+        ('dcgan w32 + mirror', dict(mirror=True)),
+        ('dcgan w32 + ADA', dict(augment='ada')),
+        ('dcgan w64', dict(width=64)),
+        ('resnet w16', dict(arch='resnet', width=16)),
     ],
 }
 METRICS = ('fid', 'is', 'precision', 'recall', 'coverage', 'classes')
@@ -79,7 +80,7 @@ if __name__ == '__main__':
     print(row('real vs real (floor)', ev(ev.held, floor=True)['floor']), flush=True)
     table = 'labelled' if a.labels else 'unlabelled' if a.data == 'mnist5k' else 'folder'
     for name, over in CANDIDATES[table]:
-        if a.only not in name: continue
+        if not any(part in name for part in a.only.split('|')): continue
         opts = options(over, a.labels or False, a.data, a.size)
         if 'epochs' in over: epochs = over['epochs']
         else:

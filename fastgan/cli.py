@@ -50,7 +50,7 @@ def check_train_options(opts:dict):
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
-    if not (isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional)")
+    if not (opts['clusters'] == 'auto' or isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional) or auto")
     for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False)), ('bad_images', ('refuse', 'skip'))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
@@ -202,6 +202,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")  # one line, no usage dump
 
 def _none_or(s): return None if s.lower() in ('', 'none') else s
+def _int_or_auto(s):
+    try: return s if s == 'auto' else int(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {s!r}") from None
 
 def _parser():
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -236,7 +239,7 @@ def _parser():
     t.add_argument('--nz', type=int, default=d['nz'], help='noise size')
     t.add_argument('--width', type=int, default=d['width'], help='DCGAN feature maps at full resolution')
     t.add_argument('--conditional', action=argparse.BooleanOptionalAction, default=d['conditional'], help="class-conditional GAN on the data's labels (auto: when the data has labels)")
-    t.add_argument('--clusters', type=int, default=d['clusters'], help='data without labels, or --no-conditional: condition on this many k-means clusters of the images, at most one per 50 images (0: unconditional)')
+    t.add_argument('--clusters', type=_int_or_auto, default=d['clusters'], help='data without labels, or --no-conditional: condition on this many k-means clusters of the images, at most one per 50 images (0: unconditional; auto: 50 for grayscale, 0 for colour)')
     t.add_argument('--amp', nargs='?', const='auto', default=d['amp'], choices=['auto', 'bf16', 'fp16'], help='mixed precision (bare --amp: bf16 where supported, else fp16)')
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=d['channels_last'], help='channels-last memory format for conv networks (auto: on when there are convolutions; measured faster on CPU and GPU)')
     t.add_argument('--compile', action=argparse.BooleanOptionalAction, default=d['compile'], help='torch.compile both networks (eager, with a warning, where it fails)')

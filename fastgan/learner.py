@@ -25,8 +25,8 @@ from .augment import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'SCHEDULES', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype', 'compile_module', 'GANTrainer',
-           'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses', 'SaveRun', 'n_clusters',
+__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_CLUSTERS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype', 'compile_module',
+           'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses', 'SaveRun', 'n_clusters',
            'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
@@ -467,7 +467,7 @@ _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, nor
               bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False, clusters=0)
 PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
     'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None,  # the arch's own critic
-                'clusters': 50},  # data without labels (or --no-conditional): conditional on k-means clusters
+                'clusters': 'auto'},  # data without labels (or --no-conditional): conditional on k-means clusters ('auto': 50 for grayscale, none for colour)
     'dcgan': {**_PAPER, 'bs': 128},
     'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
     'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
@@ -477,10 +477,13 @@ SCHEDULES = ('one-cycle', 'constant')
 
 def _augment(opts): return ADA(opts['ada_target'], opts['ada_kimg']) if opts['augment'] == 'ada' else opts['augment']
 
+AUTO_CLUSTERS = {1: 50, 3: 0}  # clusters='auto' by channels: chosen by the equal-time tables of the own-images tutorial
+
 def n_clusters(images:Images, opts:dict):
-    "The k-means clusters the recipe `opts` trains on: `clusters` for data without labels or when labels are off, at most one per 50 images; else 0"
+    "The k-means clusters the recipe `opts` trains on without labels (or with labels off): `clusters` ('auto': `AUTO_CLUSTERS`), at most one per 50 images"
     if opts['conditional'] and images.y is not None: return 0  # 'auto': the data's own labels
-    return min(opts.get('clusters', 0), len(images.x) // 50)
+    k = opts.get('clusters', 0)
+    return min(AUTO_CLUSTERS[images.channels] if k == 'auto' else k, len(images.x) // 50)
 
 def training_images(images:Images, opts:dict):
     "The images with the labels the recipe `opts` trains on: their own, k-means clusters (`cluster_images`) or none"

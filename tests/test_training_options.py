@@ -120,7 +120,7 @@ def test_unlabelled_runs_condition_on_clusters(tmp_path):
     assert cfg['n_classes'] == 4 and cfg['classes'] == [f'cluster {i}' for i in range(4)] and sum(freq) == 512 and min(freq) > 0, freq
     assert fastgan('sample', '--run', run, '--label', 'cluster 2', '--n', '8', '--out', tmp_path/'c2.npy').returncode == 0
     r = fastgan('train', '--no-conditional', '--clusters', '-1', '--epochs', '1', *SMALL, '--out', tmp_path/'bad')
-    assert r.returncode == 2 and r.stderr.count('\n') == 1 and '--clusters -1: expected a number of clusters >= 0' in r.stderr, r.stderr
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and '--clusters -1: expected a number of clusters >= 0 (0: unconditional) or auto' in r.stderr, r.stderr
     assert not (tmp_path/'bad').exists()
 
 def test_bad_ada_and_arch_options_are_one_line_each(tmp_path):
