@@ -101,9 +101,9 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
     return {**TRAIN_DEFAULTS, **PRESETS[preset], **opts}  # explicit options override the preset
 
 # %% ../nbs/07_cli.ipynb #a63600a3
-def _conditioning(images, opts):
+def _conditioning(learn, images, opts):
     k = n_clusters(images, opts)
-    return f', conditional on {k} k-means clusters' if k > 1 else ', conditional' if opts['conditional'] and images.y is not None else ''
+    return f', conditional on {k} k-means clusters' if k > 1 else ', conditional' if learn.generator.n_classes else ''
 
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
@@ -125,7 +125,7 @@ def train(out='fastgan-run',      # run directory
     if overwrite and out.exists(): shutil.rmtree(out)   # only now: every input has been checked
     start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0
     print(f"fastgan train: {len(images.x)} images {images.channels}x{images.size}x{images.size} from {opts['data']}, "
-          f"{opts['arch']} ({opts['preset']} preset{_conditioning(images, opts)}) on {learn.dls.device}, "
+          f"{opts['arch']} ({opts['preset']} preset{_conditioning(learn, images, opts)}) on {learn.dls.device}, "
           f"epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
     if start >= opts['epochs']: print(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
     else: fit_recipe(learn, opts['epochs'], opts['schedule'], start)
