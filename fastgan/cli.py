@@ -29,7 +29,7 @@ TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], ep
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
 
-_BEFORE = dict(clusters=0)  # options whose default changed what is trained: runs saved before they existed trained with these
+_BEFORE = dict(clusters=0, mirror=False)  # options whose default changed what is trained: runs saved before they existed trained with these
 
 class RunError(ValueError):
     "A run directory or option that `fastgan` refuses; the message says why and what to do"
@@ -51,7 +51,7 @@ def check_train_options(opts:dict):
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
     if not (opts['clusters'] == 'auto' or isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional) or auto")
-    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False)), ('bad_images', ('refuse', 'skip'))]:
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False, 'auto')), ('bad_images', ('refuse', 'skip'))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
         if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
@@ -103,7 +103,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
 # %% ../nbs/07_cli.ipynb #a63600a3
 def _conditioning(learn, images, opts):
     k = n_clusters(images, opts)
-    return f', conditional on {k} k-means clusters' if k > 1 else ', conditional' if learn.generator.n_classes else ''
+    return (f', conditional on {k} k-means clusters' if k > 1 else ', conditional' if learn.generator.n_classes else '') + (', mirrored' if learn.gan_trainer.mirror else '')
 
 def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
@@ -228,7 +228,7 @@ def _parser():
     t.add_argument('--ada', dest='augment', action='store_const', const='ada', help='the same as --augment ada: ADA, each augmentation applied with a probability steered by the critic')
     t.add_argument('--ada-target', type=float, default=d['ada_target'], help="ADA: the critic's mean sign on real images that the probability steers towards")
     t.add_argument('--ada-kimg', type=float, default=d['ada_kimg'], help='ADA: thousands of images over which the probability can go from 0 to 1')
-    t.add_argument('--mirror', action=argparse.BooleanOptionalAction, default=d['mirror'], help='mirror real images left to right at random (doubles the data; for images without a handedness)')
+    t.add_argument('--mirror', action=argparse.BooleanOptionalAction, default=d['mirror'], help='mirror real images left to right at random (doubles the data; for images without a handedness; auto: colour images only)')
     t.add_argument('--n-crit', type=int, default=d['n_crit'], help='critic steps per batch')
     t.add_argument('--epochs', type=int, default=d['epochs'], help='total epochs (with --resume: train up to this many)')
     t.add_argument('--bs', type=int, default=d['bs'], help='batch size')

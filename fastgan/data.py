@@ -7,7 +7,6 @@ Docs: https://fastgan.github.io/fastgan/data.html.md"""
 # %% ../nbs/00_data.ipynb #c46d8618
 from __future__ import annotations
 import gzip, hashlib, io, json, os, random, struct, sys, warnings
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)  # raised inside fastai's imports; not the user's to act on
 from functools import partial
 from multiprocessing import get_context
 from typing import NamedTuple

@@ -25,9 +25,9 @@ from .augment import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_CLUSTERS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype', 'compile_module',
-           'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses', 'SaveRun', 'n_clusters',
-           'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
+__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype',
+           'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses',
+           'SaveRun', 'by_channels', 'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -88,13 +88,14 @@ class GANTrainer(Callback):
                  clip:float|None=None,        # clip critic weights to [-clip, clip] after each step (None: the loss's own, 0.01 for 'wgan')
                  ema:float|None=None,         # decay of the generator's exponential moving average (e.g. 0.999); None: no EMA
                  ema_start:int=0,             # generator steps before the EMA starts averaging (a plain copy until then)
+                 ema_warmup:bool=True,        # decay min(ema, (1+s)/(10+s)) at the s-th averaging step, so the EMA follows the early generator
                  augment:str|ADA|None=None,   # the critic's inputs: a DiffAugment policy ('color,translation,cutout'), 'ada' or an `ADA`
                  mirror:bool=False,           # mirror each real image left to right with probability 1/2 (doubles a dataset)
                  amp:bool|str=False,          # mixed precision: 'bf16', 'fp16' (a gradient scaler per network), True (bf16 where supported)
                  channels_last:bool|str='auto', # conv networks and real batches in channels-last memory format ('auto': when there are convolutions)
                  compile:bool|str=False):     # torch.compile both networks (True, or a backend name); eager with a warning where it fails
         self.gan_loss = get_loss(loss)
-        store_attr('n_crit,n_fixed,fixed_seed,r1,r1_every,ema,ema_start,amp,mirror,channels_last,compile')
+        store_attr('n_crit,n_fixed,fixed_seed,r1,r1_every,ema,ema_start,ema_warmup,amp,mirror,channels_last,compile')
         self.gp = self.gan_loss.gp if gp is None else gp
         self.clip = self.gan_loss.clip if clip is None else clip
         self.ada = ADA() if augment == 'ada' else augment if isinstance(augment, ADA) else None
@@ -168,11 +169,16 @@ class GANTrainer(Callback):
         self.gen_loss = loss.detach()
         if self.ema: self.update_ema()
 
+    def ema_decay(self):
+        "The EMA's decay at this generator step: 0 (a copy) until `ema_start`, then `ema`, warmed up from 0.18 by `ema_warmup`"
+        s = self.generator_steps() - self.ema_start
+        return 0. if s <= 0 else min(self.ema, (1 + s) / (10 + s)) if self.ema_warmup else self.ema
+
     @torch.no_grad()
     def update_ema(self):
-        "ema ← decay·ema + (1-decay)·generator (a copy until `ema_start` generator steps); buffers are copied"
+        "ema ← decay·ema + (1-decay)·generator, at `ema_decay()`; buffers are copied"
         ema, g = self.model.ema, self.model.generator
-        decay = self.ema if self.generator_steps() > self.ema_start else 0.
+        decay = self.ema_decay()
         torch._foreach_lerp_(list(ema.parameters()), list(g.parameters()), 1 - decay)  # one fused pass over all parameters
         if bufs := list(ema.buffers()): torch._foreach_copy_(bufs, list(g.buffers()))
 
@@ -467,7 +473,8 @@ _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, nor
               bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False, clusters=0)
 PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
     'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None,  # the arch's own critic
-                'clusters': 'auto'},  # data without labels (or --no-conditional): conditional on k-means clusters ('auto': 50 for grayscale, none for colour)
+                'clusters': 'auto',   # data without labels (or --no-conditional): conditional on k-means clusters ('auto': 50 for grayscale, none for colour)
+                'mirror': 'auto'},    # 'auto': colour images mirrored, grayscale not
     'dcgan': {**_PAPER, 'bs': 128},
     'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
     'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
@@ -477,13 +484,17 @@ SCHEDULES = ('one-cycle', 'constant')
 
 def _augment(opts): return ADA(opts['ada_target'], opts['ada_kimg']) if opts['augment'] == 'ada' else opts['augment']
 
-AUTO_CLUSTERS = {1: 50, 3: 0}  # clusters='auto' by channels: chosen by the equal-time tables of the own-images tutorial
+AUTO_BY_CHANNELS = dict(clusters={1: 50, 3: 0}, mirror={1: False, 3: True})  # what 'auto' means for grayscale and colour images: chosen by the equal-time tables of the own-images tutorial
+
+def by_channels(images:Images, opts:dict, name:str):
+    "The option `name` of the recipe `opts` for `images`: its value, or where it is 'auto' the one `AUTO_BY_CHANNELS` gives for their channels"
+    v = opts.get(name, _PAPER[name])
+    return AUTO_BY_CHANNELS[name][images.channels] if v == 'auto' else v
 
 def n_clusters(images:Images, opts:dict):
-    "The k-means clusters the recipe `opts` trains on without labels (or with labels off): `clusters` ('auto': `AUTO_CLUSTERS`), at most one per 50 images"
+    "The k-means clusters the recipe `opts` trains on without labels (or with labels off): `clusters` (see `by_channels`), at most one per 50 images"
     if opts['conditional'] and images.y is not None: return 0  # 'auto': the data's own labels
-    k = opts.get('clusters', 0)
-    return min(AUTO_CLUSTERS[images.channels] if k == 'auto' else k, len(images.x) // 50)
+    return min(by_channels(images, opts, 'clusters'), len(images.x) // 50)
 
 def training_images(images:Images, opts:dict):
     "The images with the labels the recipe `opts` trains on: their own, k-means clusters (`cluster_images`) or none"
@@ -504,7 +515,7 @@ def gan_learner(images:Images, # the training images
                       class_freq=images.y.bincount(minlength=k).tolist() if k else None)
     return GANLearner(dls, G, D, channels_last=opts.get('channels_last', 'auto'), compile=opts.get('compile', False), loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
                       betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
-                      ema=opts['ema'] or None, augment=_augment(opts), mirror=opts['mirror'], amp=True if opts['amp'] == 'auto' else opts['amp'],
+                      ema=opts['ema'] or None, augment=_augment(opts), mirror=by_channels(images, opts, 'mirror'), amp=True if opts['amp'] == 'auto' else opts['amp'],
                       n_fixed=max(64//k, 1)*k if 0 < k <= 16 else 64, cbs=cbs)
 
 def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epoch:int=0):

@@ -35,6 +35,14 @@ def _generators(source, device='cpu'):
         return {'generator': load_generator(run, device)}, classes
     raise TypeError(f"source: expected a GANLearner, a run directory or a generator, got {type(source).__name__}")
 
+def _row(*children):
+    "An HBox whose children keep their own height: by default it stretches them to the row's, distorting every image"
+    return W.HBox(list(children), layout=W.Layout(align_items='flex-start'))
+
+def _label_width(*ws):
+    "Room for the longest description ('walk to seed', 'learning rate') instead of ipywidgets' cut-off default"
+    for w in ws: w.style.description_width = '90px'
+
 class Sampler:
     "Explore a generator: seed, number of samples, class, truncation, a latent walk between two seeds, EMA/raw, Save PNG"
     def __init__(self, source,     # a `GANLearner`, a run directory, or a generator
@@ -43,17 +51,18 @@ class Sampler:
         k = getattr(first(self.gens.values()), 'n_classes', 0)
         self.seed, self.seed_b = W.IntText(seed, description='seed'), W.IntText(seed+1, description='walk to seed')
         self.n = W.IntSlider(n, min=1, max=256, description='samples')
-        self.label = W.Dropdown(options=[('random', None)] + [(str(c), i) for i, c in enumerate(classes or range(k))], description='class', disabled=not k)
+        self.label = W.Dropdown(options=[('random', -1)] + [(str(c), i) for i, c in enumerate(classes or range(k))], description='class', disabled=not k)  # not None: ipywidgets shows a None value as a blank menu
         self.truncation = W.FloatSlider(0., min=0., max=3., step=0.1, description='truncation')
         self.walk = W.FloatSlider(0., min=0., max=1., step=0.05, description='walk')
         self.weights = W.ToggleButtons(options=list(self.gens), description='weights')
         self.weights.layout.display = None if len(self.gens) > 1 else 'none'
-        self.fname, self.save = W.Text('samples.png', description='file'), W.Button(description='Save PNG', icon='save')
+        self.fname, self.save = W.Text('samples.png', description='file'), W.Button(description='Save PNG')
         self.status, self.image = W.HTML(), W.Image(format='png')
+        _label_width(self.seed, self.seed_b, self.n, self.label, self.truncation, self.walk, self.weights, self.fname)
         for w in (self.seed, self.seed_b, self.n, self.label, self.truncation, self.walk, self.weights): w.observe(self.redraw, names='value')
         self.save.on_click(self.save_png)
         controls = W.VBox([self.seed, self.n, self.label, self.truncation, self.seed_b, self.walk, self.weights, W.HBox([self.fname, self.save]), self.status])
-        self.ui = W.HBox([controls, self.image])
+        self.ui = _row(controls, self.image)
         self.redraw()
 
     def images(self):
@@ -61,7 +70,7 @@ class Sampler:
         g, n, t = self.gens[self.weights.value], self.n.value, self.truncation.value or None
         z = sample_noise(n, g.nz, self.seed.value, truncation=t)
         if self.walk.value: z = slerp(z, sample_noise(n, g.nz, self.seed_b.value, truncation=t), self.walk.value)
-        return generate(g, seed=self.seed.value, labels=self.label.value, z=z)
+        return generate(g, seed=self.seed.value, labels=None if self.label.value < 0 else self.label.value, z=z)
 
     def redraw(self, *_):
         "Draw the grid the controls describe"
@@ -133,21 +142,22 @@ class TrainingPanel:
                  cbs=None):                  # extra fastai callbacks for the learner
         self.images = data if isinstance(data, Images) else get_images(str(data), size)
         self.out, self.seed, self.refresh, self.cbs = Path(out), seed, refresh, L(cbs)
-        self.learn = self.sampler = self.error = self.thread = None
+        self.learn = self.sampler = self.error = self.thread = self.shown = None
         self._stop, self.losses = threading.Event(), []
         self.device = W.Dropdown(options=devices(), description='device')
         self.preset = W.Dropdown(options=list(PRESETS), value=preset, description='preset')
         self.arch, self.loss = W.Dropdown(options=list(ARCHS), description='architecture'), W.Dropdown(options=list(LOSSES), description='loss')
         self.epochs, self.lr, self.bs = W.BoundedIntText(epochs, min=1, max=100_000, description='epochs'), W.FloatText(description='learning rate'), W.IntText(description='batch size')
-        self.start, self.stop = W.Button(description='Start', button_style='success', icon='play'), W.Button(description='Stop', icon='stop', disabled=True)
+        self.start, self.stop = W.Button(description='Start', button_style='success'), W.Button(description='Stop', disabled=True)  # no icons: a page without JupyterLab's icon font shows empty boxes
         self.progress, self.status = W.IntProgress(0, min=0, max=1, description='batches'), W.HTML()
-        self.loss_plot, self.samples = W.Image(format='png'), W.Image(format='png')
+        self.loss_plot, self.samples = W.Image(format='png', layout=W.Layout(display='none')), W.Image(format='png', layout=W.Layout(display='none'))  # shown from the first refresh: an empty image is a broken-image icon
+        _label_width(self.device, self.preset, self.arch, self.loss, self.epochs, self.lr, self.bs, self.progress)
         self.preset.observe(self.fill_preset, names='value')
         self.fill_preset()
         self.start.on_click(self.start_training)
         self.stop.on_click(lambda _: self._stop.set())
         controls = W.VBox([self.device, self.preset, self.arch, self.loss, self.epochs, self.lr, self.bs, W.HBox([self.start, self.stop]), self.progress, self.status])
-        self.ui = W.VBox([W.HBox([controls, self.loss_plot, self.samples])])
+        self.ui = W.VBox([_row(controls, self.loss_plot, self.samples)])
 
     def fill_preset(self, *_):
         "Set architecture, loss, learning rate and batch size from the chosen preset"
@@ -198,12 +208,14 @@ class TrainingPanel:
         self.status.value = f'<span style="color:#c00"><b>error</b>: {type(e).__name__}: {e}</span>'
 
     def show(self, learn):
-        "Refresh progress, loss plot and the fixed-noise samples from `learn`"
+        "Refresh progress, loss plot and the fixed-noise samples from `learn` (kept as `shown`: the images and their labels)"
         t = learn.gan_trainer
         self.progress.value = min(learn.train_iter, self.progress.max)
         self.loss_plot.value = _loss_png(self.losses)
         n = t.n_fixed or 64
-        self.samples.value = grid_png(generate(t.sampler(), n, t.fixed_seed, labels=t.fixed_labels(n)), nrow=t.grid_cols())
+        self.shown = generate(t.sampler(), n, t.fixed_seed, labels=t.fixed_labels(n)), t.fixed_labels(n)
+        self.samples.value = grid_png(self.shown[0], nrow=t.grid_cols())
+        self.loss_plot.layout.display = self.samples.layout.display = None
 
     def wait(self, timeout:float|None=None):
         "Block until training ends (for scripts and tests); returns the learner"

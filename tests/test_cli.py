@@ -177,7 +177,7 @@ def test_other_archs_and_losses_train(tmp_path, arch, loss):
     assert all(math.isfinite(float(v)) for k, v in metrics(tmp_path/'run')[0].items() if k not in ('epoch', 'time'))
 
 def test_image_folder_from_the_command_line(tmp_path):
-    "A colour folder trains; a second run loads it from the cache; a corrupt file is refused by name (or skipped); an empty folder is one line"
+    "A colour folder trains, mirrored by default; a second run loads it from the cache; a corrupt file is refused by name (or skipped); an empty folder is one line"
     from PIL import Image
     folder, cache = tmp_path/'icons', tmp_path/'cache'
     folder.mkdir()
@@ -187,11 +187,12 @@ def test_image_folder_from_the_command_line(tmp_path):
     train = lambda *a: subprocess.run([FASTGAN, 'train', '--data', folder, '--size', '32', '--epochs', '1', '--bs', '16', '--width', '8', *map(str, a)],
                                       capture_output=True, text=True, env=env, timeout=600)
     r = train('--out', tmp_path/'a')
-    assert r.returncode == 0 and '64 images 3x32x32' in r.stdout, r.stderr
+    assert r.returncode == 0 and '64 images 3x32x32' in r.stdout and ', mirrored)' in r.stdout, r.stdout + r.stderr   # --mirror auto: colour
     cached = list(cache.rglob('*.npy'))
     assert len(cached) == 1
-    r = train('--out', tmp_path/'b')
-    assert r.returncode == 0 and list(cache.rglob('*.npy')) == cached, r.stderr
+    r = train('--no-mirror', '--out', tmp_path/'b')
+    assert r.returncode == 0 and list(cache.rglob('*.npy')) == cached and 'mirrored' not in r.stdout, r.stderr
+    assert (json.loads((tmp_path/'a'/'config.json').read_text())['train']['mirror'], json.loads((tmp_path/'b'/'config.json').read_text())['train']['mirror']) == ('auto', False)
     (folder/'broken.png').write_bytes(b'not a png at all')
     r = train('--out', tmp_path/'c')
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'broken.png' in r.stderr and '--bad-images skip' in r.stderr, r.stderr
