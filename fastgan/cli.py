@@ -25,9 +25,10 @@ __all__ = ['TRAIN_DEFAULTS', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_optio
 
 # %% ../nbs/07_cli.ipynb #6146f76f
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None, bad_images='refuse',
-                      amp=False, channels_last='auto', compile=False, seed=0, device='auto', eval_every=0, eval_features='mnist')
+                      amp=False, channels_last='auto', compile=False, seed=0, device='auto', eval_every=0, eval_features='mnist',
+                      keep_best=None, early_stop=0)
 AMPS = (False, 'auto', 'bf16', 'fp16')
-RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png'
+RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png (+ best/ with --keep-best)'
 
 _BEFORE = dict(clusters=0, mirror=False)  # options whose default changed what is trained: runs saved before they existed trained with these
 
@@ -48,6 +49,10 @@ def _choice(opts, name, choices):
 def check_train_options(opts:dict):
     "Raise `RunError` naming the first bad option in `opts`"
     _positive(opts, 'epochs', 'bs', 'nz', 'width', 'size', 'n_images', 'n_crit', 'r1_every')
+    if opts['keep_best'] is not None and opts['keep_best'] not in TRACKED: raise RunError(f"--keep-best {opts['keep_best']}: expected one of {', '.join(TRACKED)}")
+    if opts['keep_best'] and not opts['eval_every']: raise RunError(f"--keep-best {opts['keep_best']}: needs --eval-every N, the epochs between evaluations")
+    if not (isinstance(opts['early_stop'], int) and opts['early_stop'] >= 0): raise RunError(f"--early-stop {opts['early_stop']}: expected a number of evaluations >= 0 (0: off)")
+    if opts['early_stop'] and not opts['keep_best']: raise RunError(f"--early-stop {opts['early_stop']}: needs --keep-best METRIC, the metric that must improve")
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
     if not (opts['clusters'] == 'auto' or isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional) or auto")
@@ -76,7 +81,7 @@ def check_train_options(opts:dict):
 # %% ../nbs/07_cli.ipynb #3973e440
 def _holds_only_a_run(out:Path):
     "Does `out` hold nothing but the files `fastgan train` writes?"
-    names = {'generator.safetensors', 'generator_raw.safetensors', 'critic.safetensors', 'config.json', 'checkpoint.safetensors', 'metrics.csv', 'losses.png', 'samples'}
+    names = {'generator.safetensors', 'generator_raw.safetensors', 'critic.safetensors', 'config.json', 'checkpoint.safetensors', 'metrics.csv', 'losses.png', 'samples', 'best'}
     tmp = lambda o: o.name.startswith('tmp') and o.name.endswith('tmp')
     return (out/'config.json').exists() and all(o.name in names or tmp(o) for o in out.iterdir()) and \
            all(o.match('epoch_*.png') or tmp(o) for o in (out/'samples').glob('*'))
@@ -120,6 +125,8 @@ def train(out='fastgan-run',      # run directory
         images = images.subset(idx)
     if opts['bs'] > len(images.x): raise RunError(f"--bs {opts['bs']}: larger than the {len(images.x)} training images")
     evals = [GANMetrics(images, opts['eval_every'], judge=get_judge(opts['eval_features'], '--eval-features'))] if opts['eval_every'] else []
+    if m := opts['keep_best']: evals.append(KeepBest(out/'best', m, {'train': opts}))
+    if opts['early_stop']: evals.append(EarlyStop(m, np.less if m in LOWER_IS_BETTER else np.greater, patience=opts['early_stop'] * opts['eval_every']))
     learn = gan_learner(images, opts, cbs=[SaveRun(out, {'train': opts}), *evals])
     if not sys.stdout.isatty(): learn.remove_cb(ProgressCallback).add_cb(EpochTable())
     if overwrite and out.exists(): shutil.rmtree(out)   # only now: every input has been checked
@@ -249,6 +256,8 @@ def _parser():
     t.add_argument('--n-images', type=int, default=d['n_images'], help='train on a random subset of this many images (default: all)')
     t.add_argument('--seed', type=int, default=d['seed'], help='random seed (weights, shuffling, noise)')
     t.add_argument('--device', default=d['device'], help='auto, cpu, cuda, cuda:N or mps')
+    t.add_argument('--keep-best', default=d['keep_best'], help='keep the generator of the best evaluation by this metric (fid, kid, precision, recall or coverage; needs --eval-every) in --out/best/')
+    t.add_argument('--early-stop', type=int, default=d['early_stop'], help='stop after this many evaluations without improvement of --keep-best (0: off)')
     t.add_argument('--eval-every', type=int, default=d['eval_every'], help='score 1,000 fixed-noise samples every this many epochs (and after the last) into metrics.csv (0: off)')
     t.add_argument('--eval-features', default=d['eval_features'], help='features for --eval-every: mnist (the shipped judge), inception, or a judge directory')
     t.add_argument('--out', default='fastgan-run', help='run directory')
@@ -259,6 +268,7 @@ def _parser():
     s.add_argument('--n', type=int, default=64, help='number of images')
     s.add_argument('--seed', type=int, default=0, help='noise seed: the same seed gives the same images')
     s.add_argument('--label', default=None, help='conditional runs: the class of every image, as an index or a class name (default: random classes)')
+    s.add_argument('--best', action='store_true', help='from the best generator the run kept (fastgan train --keep-best)')
     s.add_argument('--no-ema', dest='ema', action='store_false', help="sample from the raw generator instead of its moving average")
     s.add_argument('--out', required=True, help='.png (a grid) or .npy (uint8 array, (n,H,W) or (n,H,W,C))')
     s.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
@@ -271,6 +281,7 @@ def _parser():
     e.add_argument('--n', type=int, default=5000, help='number of samples drawn from the run')
     e.add_argument('--seed', type=int, default=0, help='noise seed and split seed')
     e.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
+    e.add_argument('--best', action='store_true', help='score the best generator the run kept (fastgan train --keep-best)')
     e.add_argument('--json', action='store_true', help='print one JSON object instead of a table')
     j = sub.add_parser('judge', help='train a classifier whose features fastgan eval uses, on labelled images', formatter_class=fmt, allow_abbrev=False)
     j.add_argument('--data', required=True, help="labelled images: 'mnist5k', 'mnist', an IDX directory with labels, or an image folder with one subfolder per class")
@@ -288,6 +299,12 @@ def _given(argv, parser, cmd):
     sub = parser._subparsers._group_actions[0].choices[cmd]
     return {a.dest for a in sub._actions for o in a.option_strings for tok in argv if tok == o or tok.startswith(o+'=')}
 
+def _best(run, best):
+    "The run directory, or with `best` the best generator it kept"
+    if not best or run is None: return run
+    if not (Path(run)/'best'/'config.json').exists(): raise RunError(f"--run {run} --best: it kept no best generator; train it with --keep-best METRIC --eval-every N")
+    return Path(run)/'best'
+
 def main(argv=None):
     "Entry point of the `fastgan` command"
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -298,8 +315,8 @@ def main(argv=None):
             opts = {k: getattr(a, k) for k in _given(argv, p, 'train') & set(TRAIN_DEFAULTS)}  # the rest: the run's, or the preset's
             train(a.out, a.resume, a.overwrite, **opts)
         elif a.cmd == 'sample':
-            print(f"fastgan sample: wrote {sample_run(a.run, a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
-        elif a.cmd == 'eval': eval_run(a.run, a.data, a.n, a.seed, a.device, a.json, a.features, a.real)
+            print(f"fastgan sample: wrote {sample_run(_best(a.run, a.best), a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
+        elif a.cmd == 'eval': eval_run(_best(a.run, a.best), a.data, a.n, a.seed, a.device, a.json, a.features, a.real)
         elif a.cmd == 'judge':
             if a.epochs < 1 or a.size < 8: raise RunError(f"--epochs {a.epochs} --size {a.size}: expected at least 1 epoch and 8 pixels")
             j = make_judge(a.data, a.out, a.size, a.channels, a.epochs, a.seed, a.overwrite)

@@ -15,7 +15,8 @@ from fastcore.xtras import atomic_save
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback, CancelBatchException, CancelValidException, CancelFitException
 from fastai.optimizer import Adam
-import fastai.callback.progress, fastai.callback.schedule  # the progress bar, `fit_one_cycle`, `lr_find`
+from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
+import fastai.learner, fastai.callback.progress, fastai.callback.schedule  # `load_learner`, the progress bar, `fit_one_cycle`, `lr_find`
 from fastai.torch_core import params
 from safetensors import safe_open
 from safetensors.torch import save as st_save
@@ -25,9 +26,10 @@ from .augment import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'amp_dtype',
-           'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'GANLearner', 'plot_losses',
-           'SaveRun', 'by_channels', 'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
+__all__ = ['LOWER_IS_BETTER', 'PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm',
+           'amp_dtype', 'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'CheckMonitors',
+           'GANLearner', 'load_learner', 'plot_losses', 'EpochTrained', 'SaveRun', 'KeepBest', 'EarlyStop',
+           'by_channels', 'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -308,6 +310,16 @@ class GANProgress(fastai.callback.progress.ProgressCallback):
 # %% ../nbs/04_learner.ipynb #547be539
 _TRAINER_ARGS = set(inspect.signature(GANTrainer).parameters)
 
+class CheckMonitors(Callback):
+    "Before fastai's trackers (`SaveModelCallback`, `EarlyStoppingCallback`...) look up what they monitor: one clear error naming what a GAN records"
+    order = TrackerCallback.order - 1  # after the Recorder has named its columns
+    def before_fit(self):
+        names = list(self.recorder.metric_names[1:-1])
+        for cb in self.cbs:
+            if isinstance(cb, TrackerCallback) and cb.monitor not in names:
+                raise ValueError(f"{type(cb).__name__}(monitor={cb.monitor!r}): this GAN learner records no {cb.monitor} (a GAN has no validation loss); "
+                                 f"it records {', '.join(names)}. Monitor a quality metric: add GANMetrics(images) to the callbacks and pass monitor='fid', comp=np.less")
+
 class GANLearner(Learner):
     "A fastai `Learner` that trains `generator` against `critic` on real images from `dls`"
     @delegates(GANTrainer.__init__, keep=True)
@@ -321,7 +333,7 @@ class GANLearner(Learner):
         stats = ['gen_loss', 'crit_loss', 'd_real', 'd_fake'] + (['penalty'] if trainer.gp or trainer.r1 else []) + (['ada_p'] if trainer.ada else [])
         super().__init__(dls, GANModule(generator, critic, ema=bool(trainer.ema), ada=trainer.ada), loss_func=trainer.gan_loss, lr=lr, wd=wd,
                          opt_func=partial(FusedAdam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
-                         splitter=gan_splitter, cbs=L(trainer)+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
+                         splitter=gan_splitter, cbs=L(trainer, CheckMonitors())+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
         if type(getattr(self, 'progress', None)) is fastai.callback.progress.ProgressCallback: self.remove_cb(self.progress).add_cb(GANProgress())
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
@@ -358,6 +370,19 @@ class GANLearner(Learner):
         "Write the generator (its EMA when there is one, and then the raw one too), the critic and `config.json` to `path`"
         return save_generator(path, self.gan_trainer.sampler(), self.critic, classes=self.classes,
                               raw=self.generator if self.ema is not None else None, **extra)
+
+    def export(self, fname='export', # a directory, under `learn.path` unless absolute
+               overwrite:bool=False): # replace an earlier export there
+        "Write what sampling needs to the directory `fname`: the generator (its EMA when there is one) and `config.json`, as safetensors and JSON, no pickle; `load_generator` reads it"
+        path = self.path/fname
+        if (path/'config.json').exists() and not overwrite: raise FileExistsError(f"{path}: already holds a fastgan export or run; pass overwrite=True or choose another name")
+        return save_generator(path, self.gan_trainer.sampler(), classes=self.classes)
+
+def load_learner(fname, cpu=True, pickle_module=None):
+    "fastai's `load_learner`, with one clear error for a fastgan export or run directory: sample from it with `load_generator`"
+    if (Path(fname)/'config.json').exists():
+        raise ValueError(f"{fname}: a fastgan export (generator.safetensors + config.json), not a pickled Learner; load it with fastgan's load_generator({str(fname)!r})")
+    return fastai.learner.load_learner(fname, cpu, **({'pickle_module': pickle_module} if pickle_module else {}))
 
 # %% ../nbs/04_learner.ipynb #d30c9c84
 def _rng_state(dls):
@@ -435,7 +460,12 @@ def plot_losses(rows:list, names:list, fn=None):
     with atomic_save(fn) as f: fig.savefig(f, format='png', dpi=100)
     plt.close(fig)
 
-class SaveRun(Callback):
+class EpochTrained(Callback):
+    "Knows whether the epoch under way trains: `fit(start_epoch=...)` skips the epochs a resumed run has done, and those never do"
+    def before_epoch(self): self.trained = False
+    def before_train(self): self.trained = True
+
+class SaveRun(EpochTrained):
     "After every epoch, write the generator, samples, metrics, loss plot and a resumable checkpoint to `path`"
     order = 60  # after the Recorder has logged the epoch
     def __init__(self, path, config:dict|None=None): # `config`: JSON-able options stored in config.json
@@ -449,10 +479,8 @@ class SaveRun(Callback):
         for o in self.run_dir.rglob('tmp*tmp'): o.unlink()  # left by a write that a crash interrupted
         self.rows = self.read_rows()  # earlier epochs' rows, when resuming
 
-    def before_epoch(self): self.trained = False
-    def before_train(self): self.trained = True  # epochs skipped on resume never start training
-
     def after_cancel_fit(self):  # stopped at a batch boundary (CancelFitException): keep the weights trained so far
+        if getattr(self, 'saved', None) == self.epoch: return  # stopped after an epoch it has saved (early stopping)
         self.learn.save_generator(self.run_dir, epochs_done=self.epoch, **self.config)
         self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', self.epoch)  # resuming repeats the unfinished epoch
 
@@ -466,6 +494,30 @@ class SaveRun(Callback):
         with atomic_save(self.run_dir/'metrics.csv', mode='w') as f: f.write('\n'.join([','.join(names)] + [','.join(r) for r in self.rows]) + '\n')
         plot_losses(self.rows, list(names), self.run_dir/'losses.png')
         self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', done)
+        self.saved = self.epoch
+
+LOWER_IS_BETTER = ('fid', 'fid_matched', 'kid', 'kl', 'memorisation')  # the metrics of `fastgan.metrics` to minimise; the others are maximised
+
+class KeepBest(EpochTrained, TrackerCallback):
+    "Keep the generator of the best epoch by `monitor` (a `GANMetrics` column) in the directory `path`, its `config.json` saying which epoch and score"
+    order = SaveRun.order + 1  # after the Recorder has logged the epoch's metrics
+    def __init__(self, path, monitor:str='fid', config:dict|None=None): # `config`: JSON-able options stored in config.json
+        super().__init__(monitor, np.less if monitor in LOWER_IS_BETTER else np.greater, reset_on_fit=False)
+        self.path, self.config = Path(path), config or {}
+    def before_fit(self):
+        if self.best is None and (self.path/'config.json').exists(): self.best = read_config(self.path)['best']['score']  # resuming: the best so far
+        super().before_fit()
+    def after_epoch(self):
+        if not self.trained: return
+        super().after_epoch()
+        if self.new_best:
+            best = dict(monitor=self.monitor, epoch=self.epoch + 1, score=float(self.best))
+            self.learn.save_generator(self.path, epochs_done=self.epoch + 1, best=best, **self.config)
+
+class EarlyStop(EpochTrained, EarlyStoppingCallback):
+    "fastai's `EarlyStoppingCallback` (the same arguments), passing over the epochs a resumed fit skips; its patience starts again on resume"
+    def after_epoch(self):
+        if self.trained: super().after_epoch()
 
 # %% ../nbs/04_learner.ipynb #bb0a726e
 _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, ada_target=0.6, ada_kimg=100.,

@@ -11,7 +11,7 @@ from torch import Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['JUDGE_DIR', 'METRICS', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased', 'kid', 'knn_radii',
+__all__ = ['JUDGE_DIR', 'METRICS', 'TRACKED', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased', 'kid', 'knn_radii',
            'manifold_metrics', 'DigitJudge', 'judge_split', 'train_judge', 'judge_accuracy', 'save_judge', 'load_judge',
            'make_judge', 'InceptionJudge', 'get_judge', 'inception_score', 'class_coverage', 'nearest_distances',
            'memorisation', 'judge_outputs', 'Evaluator', 'evaluate', 'GANMetrics']
@@ -267,10 +267,12 @@ from fastai.callback.core import Callback
 from fastai.metrics import ValueMetric
 from .models import generate
 
+TRACKED = ('fid', 'kid', 'precision', 'recall', 'coverage')  # what `GANMetrics` logs by default: `fastgan train --eval-every` and `--keep-best`
+
 class GANMetrics(Callback):
     "Every `every` epochs (and after the last) score `n` samples from fixed noise; log `metrics` through the Recorder"
     def __init__(self, real:Images, every:int=1, n:int=1000,
-                 metrics=('fid', 'kid', 'precision', 'recall', 'coverage'), # names from `METRICS`
+                 metrics=TRACKED, # names from `METRICS`
                  judge:nn.Module|None=None, seed:int=0, kid_subsets:int=20):
         bad = [m for m in metrics if m not in METRICS]
         if bad: raise ValueError(f"metrics: {', '.join(bad)} unknown; expected names from {', '.join(METRICS)}")

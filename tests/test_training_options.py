@@ -129,3 +129,35 @@ def test_bad_ada_and_arch_options_are_one_line_each(tmp_path):
         r = fastgan('train', *args, '--epochs', '1', *SMALL, '--out', tmp_path/'run')
         assert r.returncode == 2 and r.stderr.count('\n') == 1 and msg in r.stderr, (args, r.stderr)
         assert not (tmp_path/'run').exists()
+
+def test_keep_best_and_early_stop(tmp_path):
+    "--keep-best fid keeps the lowest-fid epoch of metrics.csv in best/; --early-stop 2 stops after two evaluations without a better fid; resume keeps the best so far; sample/eval --best use it"
+    import csv
+    run, args = tmp_path/'run', ['--eval-every', '1', '--keep-best', 'fid', '--width', '8', '--bs', '64', '--n-images', '512', '--lr', '5e-3', '--schedule', 'constant']
+    r = fastgan('train', '--epochs', '3', *args, '--out', run)
+    assert r.returncode == 0, r.stderr
+    r = fastgan('train', '--epochs', '12', '--resume', '--early-stop', '2', *args, '--out', run)
+    assert r.returncode == 2 and '--early-stop 2 differs' in r.stderr, r.stderr   # what to train may not change on resume
+    r = fastgan('train', '--epochs', '12', '--resume', *args, '--out', run)
+    assert r.returncode == 0, r.stderr
+    fids = [float(row['fid']) for row in csv.DictReader(open(run/'metrics.csv'))]
+    best = config(run/'best')['best']
+    assert len(fids) == 12 and best['monitor'] == 'fid' and best['epoch'] == int(np.argmin(fids)) + 1 and math.isclose(best['score'], min(fids))
+    assert config(run/'best')['epochs_done'] == best['epoch'] and config(run)['epochs_done'] == 12
+    assert fastgan('sample', '--run', run, '--best', '--n', '8', '--out', tmp_path/'best.npy').returncode == 0
+    assert fastgan('sample', '--run', run, '--n', '8', '--out', tmp_path/'last.npy').returncode == 0
+    assert (np.load(tmp_path/'best.npy') != np.load(tmp_path/'last.npy')).any() or best['epoch'] == 12
+    r = fastgan('eval', '--run', run, '--best', '--n', '200', '--json')
+    assert r.returncode == 0 and json.loads(r.stdout)['n'] == 200, r.stderr
+    stop = tmp_path/'stop'
+    r = fastgan('train', '--epochs', '30', '--early-stop', '2', *args, '--out', stop)
+    assert r.returncode == 0, r.stderr
+    fids = [float(row['fid']) for row in csv.DictReader(open(stop/'metrics.csv'))]
+    i = next((k for k in range(2, len(fids)) if min(fids[k-1:k+1]) >= min(fids[:k-1])), None)   # the first epoch ending 2 evaluations without improvement
+    assert i is not None and len(fids) == i + 1 and config(stop)['epochs_done'] == i + 1, fids
+    for bad, msg in [(['--keep-best', 'fid'], '--keep-best fid: needs --eval-every N'), (['--eval-every', '1', '--keep-best', 'is'], '--keep-best is: expected one of fid, kid'),
+                     (['--early-stop', '2'], '--early-stop 2: needs --keep-best METRIC')]:
+        r = fastgan('train', '--epochs', '1', *bad, '--out', tmp_path/'bad')
+        assert r.returncode == 2 and msg in r.stderr and not (tmp_path/'bad').exists(), r.stderr
+    r = fastgan('sample', '--run', tmp_path/'stop', '--best', '--out', tmp_path/'x.png')
+    assert r.returncode == 0
