@@ -16,6 +16,7 @@ from fastgan.losses import *
 from fastgan.augment import *
 from fastgan.learner import *
 from fastgan.metrics import *
+from fastgan.tracking import *
 from fastgan.widgets import *
 from fastgan.cli import *
 __all__ = [o for o in dir() if not o.startswith('_')]  # re-export everything imported above

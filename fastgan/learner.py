@@ -12,10 +12,10 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
 from fastcore.xtras import atomic_save
-from fastai.learner import Learner, Metric
+from fastai.learner import Learner, Metric, Recorder
 from fastai.callback.core import Callback, CancelBatchException, CancelValidException, CancelFitException
 from fastai.optimizer import Adam
-from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
+from fastai.callback.tracker import TrackerCallback
 import fastai.learner, fastai.callback.progress, fastai.callback.schedule  # `load_learner`, the progress bar, `fit_one_cycle`, `lr_find`
 from fastai.torch_core import params
 from safetensors import safe_open
@@ -26,10 +26,10 @@ from .augment import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['LOWER_IS_BETTER', 'PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm',
+__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'refuse_callbacks',
            'amp_dtype', 'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'CheckMonitors',
-           'GANLearner', 'load_learner', 'plot_losses', 'EpochTrained', 'SaveRun', 'KeepBest', 'EarlyStop',
-           'by_channels', 'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
+           'GANRecorder', 'GANLearner', 'load_learner', 'plot_losses', 'EpochTrained', 'SaveRun', 'by_channels',
+           'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -51,6 +51,23 @@ def has_batchnorm(m:nn.Module):
     return any(isinstance(o, nn.modules.batchnorm._BatchNorm) for o in m.modules())
 
 # %% ../nbs/04_learner.ipynb #f064dc2d
+_NEVER = ('after_loss', 'before_backward', 'after_backward', 'before_step', 'after_step')  # events a GAN batch never reaches: `GANTrainer` takes both steps in `after_pred`
+_INSTEAD = {'MixedPrecision': "for mixed precision pass amp='bf16' or 'fp16' to GANLearner, or call learn.to_bf16() / learn.to_fp16(), which set it",
+            'TensorBoardCallback': "it traces the model with real images and logs predictions on validation data a GAN has not; use fastgan.tracking.GANTensorBoard(log_dir), which logs both networks' losses and the sample grids",
+            'ShowGraphCallback': "it plots a validation loss a GAN has not (it would draw gen_loss as one); watch the losses with fastgan's TrainingPanel or GANTensorBoard, or plot them after with learn.recorder.plot_loss()",
+            'GradientAccumulation': "each batch takes its own critic and generator steps; to train on more images per step, raise the batch size (bs)"}
+
+def refuse_callbacks(learn):
+    "Raise one clear error for a callback that would be silently wrong in a GAN learner: fastai's whose events a GAN batch never reaches, or whose work `fastgan` does differently"
+    trainer = learn.gan_trainer
+    for cb in learn.cbs:
+        name = type(cb).__name__
+        if cb is trainer or type(cb).__module__.startswith('fastgan.'): continue
+        missed = [e for e in _NEVER if hasattr(cb, e)] + (['after_pred'] if hasattr(cb, 'after_pred') and cb.order > trainer.order else [])
+        if name in _INSTEAD or name == 'TensorBoardProjectorCallback' or missed:
+            why = _INSTEAD.get(name, _INSTEAD['TensorBoardCallback'] if 'TensorBoard' in name else "")
+            raise ValueError(f"{name}: can't drive a GAN learner, which takes the critic's and the generator's steps itself" + (f" (its {', '.join(missed)} would never run)" if missed else "") + (f"; {why}" if why else ""))
+
 class _OneGroup:
     "One parameter group of a fastai optimizer, dressed as a torch optimizer for `GradScaler`"
     def __init__(self, opt, i): self.opt, self.i = opt, i
@@ -217,6 +234,7 @@ class GANTrainer(Callback):
 
     def before_fit(self):
         m = self.model
+        refuse_callbacks(self.learn)
         if (self.gp or self.r1) and has_batchnorm(m.critic):
             raise ValueError("gradient penalties (gp, r1) need a critic without batch norm: batch norm mixes the images of a batch, "
                              "so the per-image gradient the penalty constrains is not the critic's; use a critic with norm='none', 'layer' or 'instance'")
@@ -262,7 +280,7 @@ class GANTrainer(Callback):
         return k if 0 < k <= 16 else 8
 
     def after_epoch(self):
-        if self.n_fixed: self.grids.append(to_uint8(generate(self.sampler(), self.n_fixed, self.fixed_seed, labels=self.fixed_labels(self.n_fixed))))
+        if self.n_fixed and not hasattr(self.learn, 'lr_finder'): self.grids.append(to_uint8(generate(self.sampler(), self.n_fixed, self.fixed_seed, labels=self.fixed_labels(self.n_fixed))))
 
 # %% ../nbs/04_learner.ipynb #3f72ed7a
 class GANStat(Metric):
@@ -320,6 +338,19 @@ class CheckMonitors(Callback):
                 raise ValueError(f"{type(cb).__name__}(monitor={cb.monitor!r}): this GAN learner records no {cb.monitor} (a GAN has no validation loss); "
                                  f"it records {', '.join(names)}. Monitor a quality metric: add GANMetrics(images) to the callbacks and pass monitor='fid', comp=np.less")
 
+class GANRecorder(Recorder):
+    "fastai's `Recorder`, whose `plot_loss` draws a GAN's losses: the generator's every batch (smoothed), both networks' epoch means"
+    @property
+    def name(self): return 'recorder'  # the attribute fastai's code looks for: `learn.recorder`
+    def plot_loss(self, skip_start=5, with_valid=True, ax=None): # `with_valid`: the epoch means of both networks (a GAN has no validation loss)
+        import matplotlib.pyplot as plt
+        ax = ax or plt.subplots()[1]
+        ax.plot(list(range(skip_start, len(self.losses))), self.losses[skip_start:], label='gen_loss (every batch, smoothed)')
+        if with_valid and self.values:
+            for n in ('gen_loss', 'crit_loss'): ax.plot(self.iters, [v[self.metric_names[1:].index(n)] for v in self.values], 'o-', label=f'{n} (epoch mean)')
+        ax.set_xlabel('batch'); ax.legend()
+        return ax
+
 class GANLearner(Learner):
     "A fastai `Learner` that trains `generator` against `critic` on real images from `dls`"
     @delegates(GANTrainer.__init__, keep=True)
@@ -335,7 +366,18 @@ class GANLearner(Learner):
                          opt_func=partial(FusedAdam, mom=betas[0], sqr_mom=betas[1], eps=1e-8), moms=(betas[0],)*3,
                          splitter=gan_splitter, cbs=L(trainer, CheckMonitors())+L(cbs), metrics=[GANStat(o) for o in stats]+L(metrics), **kwargs)
         if type(getattr(self, 'progress', None)) is fastai.callback.progress.ProgressCallback: self.remove_cb(self.progress).add_cb(GANProgress())
+        if type(self.recorder) is Recorder: self.remove_cb(self.recorder).add_cb(GANRecorder())
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
+
+    def to_fp16(self, **kwargs): self.gan_trainer.amp = 'fp16'; return self   # fastai's spelling of `amp`: its MixedPrecision can't drive a GAN
+    def to_bf16(self): self.gan_trainer.amp = 'bf16'; return self
+    def to_fp32(self): self.gan_trainer.amp = False; return self
+
+    def fine_tune(self, *args, **kwargs):
+        raise ValueError("fine_tune: trains a pretrained body's new head first, and a GAN has no head; train (or continue training) with fit_one_cycle(epochs, lr), as fastgan train does, or fit")
+    def _no_preds(self, *args, **kwargs):
+        raise ValueError("a GAN makes images from noise, not predictions on data: sample with learn.sample(n) or learn.show_results(); score them with fastgan.metrics.evaluate")
+    predict = get_preds = validate = _no_preds
 
     @contextlib.contextmanager
     def no_bar(self):
@@ -495,29 +537,6 @@ class SaveRun(EpochTrained):
         plot_losses(self.rows, list(names), self.run_dir/'losses.png')
         self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', done)
         self.saved = self.epoch
-
-LOWER_IS_BETTER = ('fid', 'fid_matched', 'kid', 'kl', 'memorisation')  # the metrics of `fastgan.metrics` to minimise; the others are maximised
-
-class KeepBest(EpochTrained, TrackerCallback):
-    "Keep the generator of the best epoch by `monitor` (a `GANMetrics` column) in the directory `path`, its `config.json` saying which epoch and score"
-    order = SaveRun.order + 1  # after the Recorder has logged the epoch's metrics
-    def __init__(self, path, monitor:str='fid', config:dict|None=None): # `config`: JSON-able options stored in config.json
-        super().__init__(monitor, np.less if monitor in LOWER_IS_BETTER else np.greater, reset_on_fit=False)
-        self.path, self.config = Path(path), config or {}
-    def before_fit(self):
-        if self.best is None and (self.path/'config.json').exists(): self.best = read_config(self.path)['best']['score']  # resuming: the best so far
-        super().before_fit()
-    def after_epoch(self):
-        if not self.trained: return
-        super().after_epoch()
-        if self.new_best:
-            best = dict(monitor=self.monitor, epoch=self.epoch + 1, score=float(self.best))
-            self.learn.save_generator(self.path, epochs_done=self.epoch + 1, best=best, **self.config)
-
-class EarlyStop(EpochTrained, EarlyStoppingCallback):
-    "fastai's `EarlyStoppingCallback` (the same arguments), passing over the epochs a resumed fit skips; its patience starts again on resume"
-    def after_epoch(self):
-        if self.trained: super().after_epoch()
 
 # %% ../nbs/04_learner.ipynb #bb0a726e
 _PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, ada_target=0.6, ada_kimg=100.,

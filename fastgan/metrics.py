@@ -11,10 +11,10 @@ from torch import Tensor
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['JUDGE_DIR', 'METRICS', 'TRACKED', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased', 'kid', 'knn_radii',
-           'manifold_metrics', 'DigitJudge', 'judge_split', 'train_judge', 'judge_accuracy', 'save_judge', 'load_judge',
-           'make_judge', 'InceptionJudge', 'get_judge', 'inception_score', 'class_coverage', 'nearest_distances',
-           'memorisation', 'judge_outputs', 'Evaluator', 'evaluate', 'GANMetrics']
+__all__ = ['JUDGE_DIR', 'METRICS', 'TRACKED', 'LOWER_IS_BETTER', 'gaussian_stats', 'frechet_distance', 'fid', 'mmd2_unbiased',
+           'kid', 'knn_radii', 'manifold_metrics', 'DigitJudge', 'judge_split', 'train_judge', 'judge_accuracy',
+           'save_judge', 'load_judge', 'make_judge', 'InceptionJudge', 'get_judge', 'inception_score', 'class_coverage',
+           'nearest_distances', 'memorisation', 'judge_outputs', 'Evaluator', 'evaluate', 'GANMetrics']
 
 # %% ../nbs/05_metrics.ipynb #efb2206b
 def _sqrtm_psd(s:Tensor):
@@ -263,11 +263,14 @@ def evaluate(fake:Tensor, real:Images, judge:nn.Module|None=None, seed:int=0, ki
     return Evaluator(real, judge, seed, kid_subsets)(fake)
 
 # %% ../nbs/05_metrics.ipynb #0b6b624d
+import numpy as np
 from fastai.callback.core import Callback
+from fastai.callback.tracker import TrackerCallback
 from fastai.metrics import ValueMetric
 from .models import generate
 
 TRACKED = ('fid', 'kid', 'precision', 'recall', 'coverage')  # what `GANMetrics` logs by default: `fastgan train --eval-every` and `--keep-best`
+LOWER_IS_BETTER = ('fid', 'fid_matched', 'kid', 'kl', 'memorisation')  # the metrics to minimise; the others are maximised
 
 class GANMetrics(Callback):
     "Every `every` epochs (and after the last) score `n` samples from fixed noise; log `metrics` through the Recorder"
@@ -282,6 +285,9 @@ class GANMetrics(Callback):
     def before_fit(self):
         self.res, self.mets = None, [ValueMetric(partial(self.value, m), m) for m in self.metrics]
         self.learn.metrics = L(self.learn.metrics) + self.mets  # before the Recorder names its columns
+        for cb in self.learn.cbs:  # fastai guesses a tracker's direction from the name (lower if it holds 'loss'); these metrics know theirs
+            if isinstance(cb, TrackerCallback) and cb.monitor in self.metrics and (cb.comp is np.less) != (cb.monitor in LOWER_IS_BETTER):
+                cb.comp, cb.min_delta = (np.less, -abs(cb.min_delta)) if cb.monitor in LOWER_IS_BETTER else (np.greater, abs(cb.min_delta))
 
     def due(self): return (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch
 

@@ -149,15 +149,44 @@ def test_keep_best_and_early_stop(tmp_path):
     assert (np.load(tmp_path/'best.npy') != np.load(tmp_path/'last.npy')).any() or best['epoch'] == 12
     r = fastgan('eval', '--run', run, '--best', '--n', '200', '--json')
     assert r.returncode == 0 and json.loads(r.stdout)['n'] == 200, r.stderr
-    stop = tmp_path/'stop'
-    r = fastgan('train', '--epochs', '30', '--early-stop', '2', *args, '--out', stop)
+    stop, tb = tmp_path/'stop', tmp_path/'tb'
+    r = fastgan('train', '--epochs', '30', '--early-stop', '2', '--tensorboard', tb, *args, '--out', stop)
     assert r.returncode == 0, r.stderr
     fids = [float(row['fid']) for row in csv.DictReader(open(stop/'metrics.csv'))]
     i = next((k for k in range(2, len(fids)) if min(fids[k-1:k+1]) >= min(fids[:k-1])), None)   # the first epoch ending 2 evaluations without improvement
     assert i is not None and len(fids) == i + 1 and config(stop)['epochs_done'] == i + 1, fids
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ea = EventAccumulator(str(tb), size_guidance={'scalars': 0, 'images': 0}); ea.Reload()
+    assert [e.step for e in ea.Images('samples')] == list(range(1, i + 2))                    # one grid per epoch trained
+    assert np.allclose([e.value for e in ea.Scalars('epoch/fid')], fids, rtol=1e-5)          # the scores of metrics.csv
+    assert len(ea.Scalars('batch/gen_loss')) == (i + 1) * 512 // 64 and ea.Tags()['graph']
     for bad, msg in [(['--keep-best', 'fid'], '--keep-best fid: needs --eval-every N'), (['--eval-every', '1', '--keep-best', 'is'], '--keep-best is: expected one of fid, kid'),
                      (['--early-stop', '2'], '--early-stop 2: needs --keep-best METRIC')]:
         r = fastgan('train', '--epochs', '1', *bad, '--out', tmp_path/'bad')
         assert r.returncode == 2 and msg in r.stderr and not (tmp_path/'bad').exists(), r.stderr
     r = fastgan('sample', '--run', tmp_path/'stop', '--best', '--out', tmp_path/'x.png')
     assert r.returncode == 0
+
+
+def test_export_onnx(tmp_path):
+    "fastgan export --onnx writes a generator that onnxruntime runs to the images fastgan sample writes; bad input gets one line and writes nothing"
+    pytest.importorskip('onnxruntime')
+    from fastgan.models import load_generator, sample_noise, sample_labels
+    from fastgan.tracking import onnx_generate
+    from fastgan.data import to_uint8
+    run = tmp_path/'run'
+    assert fastgan('train', '--epochs', '1', '--width', '8', '--n-images', '512', '--ema', '0.9', '--out', run).returncode == 0
+    for extra, name in [([], 'ema'), (['--no-ema'], 'raw')]:
+        r = fastgan('export', '--run', run, '--onnx', tmp_path/f'{name}.onnx', *extra)
+        assert r.returncode == 0 and 'onnxruntime matches PyTorch' in r.stdout, r.stderr
+        assert fastgan('sample', '--run', run, '--n', '16', '--out', tmp_path/f'{name}.npy', *extra).returncode == 0
+        g = load_generator(run, ema=not extra)
+        x = onnx_generate(tmp_path/f'{name}.onnx', sample_noise(16, g.nz, seed=0), sample_labels(g, 16, seed=0))
+        assert (to_uint8(x)[:, 0].numpy().astype(int) - np.load(tmp_path/f'{name}.npy')).__abs__().max() <= 1   # the same images, to rounding
+    assert (np.load(tmp_path/'ema.npy') != np.load(tmp_path/'raw.npy')).any()
+    before = (tmp_path/'ema.onnx').read_bytes()
+    for args, msg in [(['--run', run, '--onnx', tmp_path/'ema.onnx'], 'already exists'), (['--run', tmp_path/'nope', '--onnx', tmp_path/'x.onnx'], 'not a directory'),
+                      (['--run', run, '--onnx', tmp_path/'x.pt'], 'ending in .onnx'), (['--run', run, '--best', '--onnx', tmp_path/'x.onnx'], 'kept no best generator')]:
+        r = fastgan('export', *args)
+        assert r.returncode == 2 and msg in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    assert (tmp_path/'ema.onnx').read_bytes() == before and not list(tmp_path.glob('x.*')) and not list(tmp_path.glob('tmp*'))
