@@ -15,6 +15,7 @@ from fastgan.models import *
 from fastgan.losses import *
 from fastgan.augment import *
 from fastgan.learner import *
+from fastgan.run import *
 from fastgan.metrics import *
 from fastgan.tracking import *
 from fastgan.widgets import *

@@ -1,4 +1,4 @@
-"""`GANTrainer`, a fastai callback that trains the critic and the generator on every real batch with their own optimizer steps, and `GANLearner`, a fastai `Learner` with sampling, saving and exact resume.
+"""`GANTrainer`, a fastai callback that trains the critic and the generator on every real batch with their own optimizer steps, and `GANLearner`, a fastai `Learner` with sampling and saving; which of fastai's callbacks it refuses, and why. Checkpoints, resume and the run directory are in `fastgan.run`.
 
 Docs: https://fastgan.github.io/fastgan/learner.html.md"""
 
@@ -6,30 +6,25 @@ Docs: https://fastgan.github.io/fastgan/learner.html.md"""
 
 # %% ../nbs/04_learner.ipynb #a4abc8e9
 from __future__ import annotations
-import contextlib, copy, inspect, json, random, warnings
+import contextlib, copy, inspect, warnings
 from typing import Callable
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
-from fastcore.xtras import atomic_save
 from fastai.learner import Learner, Metric, Recorder
 from fastai.callback.core import Callback, CancelBatchException, CancelValidException, CancelFitException
 from fastai.optimizer import Adam
 from fastai.callback.tracker import TrackerCallback
 import fastai.learner, fastai.callback.progress, fastai.callback.schedule  # `load_learner`, the progress bar, `fit_one_cycle`, `lr_find`
 from fastai.torch_core import params
-from safetensors import safe_open
-from safetensors.torch import save as st_save
 from .data import *
 from .models import *
 from .augment import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'SCHEDULES', 'AUTO_BY_CHANNELS', 'GANModule', 'gan_splitter', 'has_batchnorm', 'refuse_callbacks',
-           'amp_dtype', 'compile_module', 'GANTrainer', 'GANStat', 'FusedAdam', 'GANProgress', 'CheckMonitors',
-           'GANRecorder', 'GANLearner', 'load_learner', 'plot_losses', 'EpochTrained', 'SaveRun', 'by_channels',
-           'n_clusters', 'training_images', 'gan_learner', 'fit_recipe', 'EpochTable']
+__all__ = ['GANModule', 'gan_splitter', 'has_batchnorm', 'refuse_callbacks', 'amp_dtype', 'compile_module', 'GANTrainer',
+           'GANStat', 'FusedAdam', 'GANProgress', 'CheckMonitors', 'GANRecorder', 'GANLearner', 'load_learner']
 
 # %% ../nbs/04_learner.ipynb #afdc6b3a
 class GANModule(nn.Module):
@@ -425,183 +420,3 @@ def load_learner(fname, cpu=True, pickle_module=None):
     if (Path(fname)/'config.json').exists():
         raise ValueError(f"{fname}: a fastgan export (generator.safetensors + config.json), not a pickled Learner; load it with fastgan's load_generator({str(fname)!r})")
     return fastai.learner.load_learner(fname, cpu, **({'pickle_module': pickle_module} if pickle_module else {}))
-
-# %% ../nbs/04_learner.ipynb #d30c9c84
-def _rng_state(dls):
-    t = {'rng.torch': torch.get_rng_state()}
-    if torch.cuda.is_available(): t.update({f'rng.cuda.{i}': s for i, s in enumerate(torch.cuda.get_rng_state_all())})
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()
-    t['rng.numpy'] = torch.from_numpy(keys.astype(np.int64))
-    return t, dict(python=random.getstate(), numpy=[kind, pos, has_gauss, gauss], dl=dls.train.rng.getstate())
-
-def _set_rng_state(dls, t, meta):
-    torch.set_rng_state(t['rng.torch'])
-    if torch.cuda.is_available() and 'rng.cuda.0' in t:
-        torch.cuda.set_rng_state_all([t[f'rng.cuda.{i}'] for i in range(torch.cuda.device_count()) if f'rng.cuda.{i}' in t])
-    kind, pos, has_gauss, gauss = meta['numpy']
-    np.random.set_state((kind, t['rng.numpy'].numpy().astype(np.uint32), pos, has_gauss, gauss))
-    tup = lambda o: tuple(tup(i) for i in o) if isinstance(o, list) else o
-    random.setstate(tup(meta['python']))
-    dls.train.rng.setstate(tup(meta['dl']))
-
-# %% ../nbs/04_learner.ipynb #46c7001a
-def _jsonable(o):
-    if isinstance(o, dict): return {k: _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple, L)): return [_jsonable(v) for v in o]
-    if isinstance(o, np.generic): return o.item()
-    return o
-
-@patch
-def save_checkpoint(self:GANLearner, fn, epoch:int): # `epoch`: number of completed epochs
-    "Write a full training checkpoint (networks, optimizer, epoch, random states) to `fn`, atomically"
-    if self.opt is None: self.create_opt()
-    tensors = {f'model.{k}': v for k, v in self.model.state_dict().items()}
-    sd = self.opt.state_dict()
-    opt_meta = []
-    for i, st in enumerate(sd['state']):
-        tensors.update({f'opt.{i}.{k}': v for k, v in st.items() if isinstance(v, Tensor)})
-        opt_meta.append({k: v for k, v in st.items() if not isinstance(v, Tensor)})
-    rng_t, rng_meta = _rng_state(self.dls)
-    t = getattr(self, 'gan_trainer', None)
-    scalers = [s.state_dict() for s in t.scalers] if t is not None and t.scalers else None
-    meta = dict(epoch=epoch, hypers=sd['hypers'], opt_state=opt_meta, rng=rng_meta, scalers=scalers)
-    tensors = {k: v.detach().cpu().contiguous() for k, v in {**tensors, **rng_t}.items()}
-    with atomic_save(fn) as f: f.write(st_save(tensors, metadata={'fastgan': json.dumps(_jsonable(meta))}))
-
-@patch
-def load_checkpoint(self:GANLearner, fn):
-    "Restore a checkpoint written by `save_checkpoint`; returns the number of completed epochs"
-    try:
-        with safe_open(str(fn), 'pt') as f:
-            meta = json.loads(f.metadata()['fastgan'])
-            t = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as e: raise ValueError(f"{fn}: not a fastgan checkpoint ({e})") from None
-    dev = next(self.model.parameters()).device
-    try: self.model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith('model.')})
-    except RuntimeError as e: raise ValueError(f"{fn}: the checkpoint's networks don't match this learner's (different options?): {str(e).splitlines()[0]}") from None
-    if self.opt is None: self.create_opt()
-    state = [{**m, **{k.split('.', 2)[2]: v.to(dev) for k, v in t.items() if k.startswith(f'opt.{i}.')}}
-             for i, m in enumerate(meta['opt_state'])]
-    self.opt.load_state_dict({'state': state, 'hypers': meta['hypers']})
-    _set_rng_state(self.dls, t, meta['rng'])
-    trainer = getattr(self, 'gan_trainer', None)
-    if trainer is not None and meta.get('scalers'):  # fp16 loss scales: applied now, or by `before_fit`
-        trainer.scaler_state = meta['scalers']
-        for s, st in zip(trainer.scalers or [], meta['scalers']): s.load_state_dict(st)
-    return meta['epoch']
-
-# %% ../nbs/04_learner.ipynb #7a356bcf
-def plot_losses(rows:list, names:list, fn=None):
-    "Plot per-epoch generator and critic losses from `metrics.csv` rows; save to `fn` (atomically) or show"
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ep = [int(r[names.index('epoch')])+1 for r in rows]
-    for n in ('gen_loss', 'crit_loss'): ax.plot(ep, [float(r[names.index(n)]) for r in rows], 'o-', label=n)
-    ax.set_xlabel('epoch'); ax.set_ylabel('loss'); ax.legend(); ax.grid(alpha=.3)
-    if fn is None: return ax
-    with atomic_save(fn) as f: fig.savefig(f, format='png', dpi=100)
-    plt.close(fig)
-
-class EpochTrained(Callback):
-    "Knows whether the epoch under way trains: `fit(start_epoch=...)` skips the epochs a resumed run has done, and those never do"
-    def before_epoch(self): self.trained = False
-    def before_train(self): self.trained = True
-
-class SaveRun(EpochTrained):
-    "After every epoch, write the generator, samples, metrics, loss plot and a resumable checkpoint to `path`"
-    order = 60  # after the Recorder has logged the epoch
-    def __init__(self, path, config:dict|None=None): # `config`: JSON-able options stored in config.json
-        self.run_dir, self.config = Path(path), config or {}
-
-    def read_rows(self):
-        fn = self.run_dir/'metrics.csv'
-        return [l.split(',') for l in fn.read_text().splitlines()[1:]] if fn.exists() else []
-
-    def before_fit(self):
-        for o in self.run_dir.rglob('tmp*tmp'): o.unlink()  # left by a write that a crash interrupted
-        self.rows = self.read_rows()  # earlier epochs' rows, when resuming
-
-    def after_cancel_fit(self):  # stopped at a batch boundary (CancelFitException): keep the weights trained so far
-        if getattr(self, 'saved', None) == self.epoch: return  # stopped after an epoch it has saved (early stopping)
-        self.learn.save_generator(self.run_dir, epochs_done=self.epoch, **self.config)
-        self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', self.epoch)  # resuming repeats the unfinished epoch
-
-    def after_epoch(self):
-        if not self.trained: return
-        done = self.epoch + 1
-        self.learn.save_generator(self.run_dir, epochs_done=done, **self.config)
-        if self.gan_trainer.grids: save_grid(to_float(self.gan_trainer.grids[-1]), self.run_dir/'samples'/f'epoch_{done:03d}.png', nrow=self.gan_trainer.grid_cols())
-        names = self.recorder.metric_names
-        self.rows = [r for r in self.rows if int(r[0]) < self.epoch] + [[str(o) for o in self.recorder.log]]
-        with atomic_save(self.run_dir/'metrics.csv', mode='w') as f: f.write('\n'.join([','.join(names)] + [','.join(r) for r in self.rows]) + '\n')
-        plot_losses(self.rows, list(names), self.run_dir/'losses.png')
-        self.learn.save_checkpoint(self.run_dir/'checkpoint.safetensors', done)
-        self.saved = self.epoch
-
-# %% ../nbs/04_learner.ipynb #bb0a726e
-_PAPER = dict(arch='dcgan', loss='ns', gp=None, r1=0., r1_every=1, sn=False, norm='batch', ema=0., augment=None, ada_target=0.6, ada_kimg=100.,
-              mirror=False, n_crit=1,
-              bs=64, lr=2e-4, lr_d=None, betas=[0.5, 0.999], schedule='constant', width=64, nz=100, conditional=False, clusters=0)
-PRESETS = {  # every preset sets every option of the training recipe; data, size, epochs, seed, device and amp are separate
-    'fastgan': {**_PAPER, 'bs': 32, 'lr': 1e-3, 'schedule': 'one-cycle', 'width': 32, 'ema': 0.999, 'conditional': 'auto', 'sn': None, 'norm': None,  # the arch's own critic
-                'clusters': 'auto',   # data without labels (or --no-conditional): conditional on k-means clusters ('auto': 50 for grayscale, none for colour)
-                'mirror': 'auto'},    # 'auto': colour images mirrored, grayscale not
-    'dcgan': {**_PAPER, 'bs': 128},
-    'wgan-gp': {**_PAPER, 'loss': 'wgan-gp', 'n_crit': 5, 'lr': 1e-4, 'betas': [0., 0.9], 'norm': 'layer'},
-    'sngan-hinge': {**_PAPER, 'loss': 'hinge', 'sn': True, 'norm': 'none'},
-    'seed-mlp': {**_PAPER, 'arch': 'mlp'},
-}
-SCHEDULES = ('one-cycle', 'constant')
-
-def _augment(opts): return ADA(opts['ada_target'], opts['ada_kimg']) if opts['augment'] == 'ada' else opts['augment']
-
-AUTO_BY_CHANNELS = dict(clusters={1: 50, 3: 0}, mirror={1: False, 3: True})  # what 'auto' means for grayscale and colour images: chosen by the equal-time tables of the own-images tutorial
-
-def by_channels(images:Images, opts:dict, name:str):
-    "The option `name` of the recipe `opts` for `images`: its value, or where it is 'auto' the one `AUTO_BY_CHANNELS` gives for their channels"
-    v = opts.get(name, _PAPER[name])
-    return AUTO_BY_CHANNELS[name][images.channels] if v == 'auto' else v
-
-def n_clusters(images:Images, opts:dict):
-    "The k-means clusters the recipe `opts` trains on without labels (or with labels off): `clusters` (see `by_channels`), at most one per 50 images"
-    if opts['conditional'] and images.y is not None: return 0  # 'auto': the data's own labels
-    return min(by_channels(images, opts, 'clusters'), len(images.x) // 50)
-
-def training_images(images:Images, opts:dict):
-    "The images with the labels the recipe `opts` trains on: their own, k-means clusters (`cluster_images`) or none"
-    if opts['conditional'] is True and images.y is None: raise DataError("--conditional: the data has no labels (an image folder needs one subfolder per class)")
-    if opts['conditional'] and images.y is not None: return images
-    k = n_clusters(images, opts)
-    return cluster_images(images, k, opts['seed']) if k > 1 else Images(images.x)
-
-def gan_learner(images:Images, # the training images
-                opts:dict,     # a recipe (the keys of a preset) with `seed`, `device`, `amp`, and optionally `channels_last`, `compile`
-                cbs=None):
-    "The `GANLearner` for the recipe `opts` on `images`"
-    images = training_images(images, opts)
-    k = images.n_classes
-    dls = gan_dls(images, bs=opts['bs'], seed=opts['seed'], device=opts['device'])
-    torch.manual_seed(opts['seed'])
-    G, D = gan_models(opts['arch'], images.size, images.channels, opts['nz'], opts['width'], opts['norm'], opts['sn'], n_classes=k,
-                      class_freq=images.y.bincount(minlength=k).tolist() if k else None)
-    return GANLearner(dls, G, D, channels_last=opts.get('channels_last', 'auto'), compile=opts.get('compile', False), loss=opts['loss'], lr=opts['lr'] if opts['lr_d'] is None else [opts['lr'], opts['lr_d']],
-                      betas=tuple(opts['betas']), n_crit=opts['n_crit'], gp=opts['gp'], r1=opts['r1'], r1_every=opts['r1_every'],
-                      ema=opts['ema'] or None, augment=_augment(opts), mirror=by_channels(images, opts, 'mirror'), amp=True if opts['amp'] == 'auto' else opts['amp'],
-                      n_fixed=max(64//k, 1)*k if 0 < k <= 16 else 64, cbs=cbs)
-
-def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epoch:int=0):
-    "Train `learn` for `epochs` with a recipe's schedule: fastai's one-cycle over all epochs at `learn.lr`, or constant"
-    if schedule not in SCHEDULES: raise ValueError(f"schedule {schedule}: expected one of {', '.join(SCHEDULES)}")
-    if schedule == 'one-cycle': learn.fit_one_cycle(epochs, learn.lr, start_epoch=start_epoch)
-    else: learn.fit(epochs, start_epoch=start_epoch)
-
-# %% ../nbs/04_learner.ipynb #a41475d1
-class EpochTable(Callback):
-    "Print one aligned row per trained epoch: for logs and pipes, where a progress bar would redraw on every batch"
-    order = 70  # after the Recorder has named the columns
-    def before_fit(self):
-        self.names, self.old_logger, self.learn.logger = self.recorder.metric_names, self.learn.logger, self._row
-        print(' '.join(f'{n:>11}' for n in self.names), flush=True)
-    def _row(self, log):
-        if len(log) == len(self.names): print(' '.join(f'{v:>11.6f}' if isinstance(v, float) else f'{v!s:>11}' for v in log), flush=True)
-    def after_fit(self): self.learn.logger = self.old_logger

@@ -11,6 +11,8 @@ import torch, torch.nn as nn
 from torch import Tensor
 from fastcore.all import *
 from fastcore.xtras import atomic_save
+import os
+from safetensors import safe_open
 from safetensors.torch import save as st_save, load as st_load
 import fastgan
 
@@ -18,8 +20,8 @@ import fastgan
 __all__ = ['NORMS', 'ARCHS', 'MODELS', 'model_config', 'spectral_norm', 'label_embedding', 'MLPGenerator', 'MLPCritic',
            'dcgan_steps', 'dcgan_init', 'critic_norm', 'DCGANGenerator', 'DCGANCritic', 'Residual', 'res_block',
            'resnet_widths', 'ResNetGenerator', 'ResNetCritic', 'gan_models', 'sample_noise', 'slerp', 'sample_labels',
-           'generate', 'build_model', 'save_json', 'save_tensors', 'load_tensors', 'save_generator', 'read_config',
-           'load_generator', 'load_critic']
+           'generate', 'max_params', 'check_model_config', 'build_model', 'save_json', 'check_finite', 'save_tensors',
+           'load_tensors', 'save_generator', 'read_config', 'load_weights', 'load_generator', 'load_critic']
 
 # %% ../nbs/01_models.ipynb #c0d6114d
 class _Configurable(nn.Module):
@@ -303,6 +305,35 @@ def generate(generator:nn.Module, # a fastgan generator
 # %% ../nbs/01_models.ipynb #145228ca
 MODELS = {c.__name__: c for c in (MLPGenerator, MLPCritic, DCGANGenerator, DCGANCritic, ResNetGenerator, ResNetCritic)}
 
+_KINDS = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+          'bool': lambda v: isinstance(v, bool),
+          'str': lambda v: isinstance(v, str),
+          'tuple': lambda v: isinstance(v, list) and 0 < len(v) <= 64 and all(_KINDS['int'](o) and o > 0 for o in v),
+          'list | None': lambda v: v is None or isinstance(v, list) and all(isinstance(o, (int, float)) and not isinstance(o, bool) and o >= 0 for o in v)}
+_EXPECT = {'int': 'a whole number >= 0', 'bool': 'true or false', 'str': 'a string', 'tuple': 'a list of positive whole numbers', 'list | None': 'null or a list of numbers >= 0'}
+
+def max_params():
+    "The most parameters `build_model` builds from a config (200 million, about 0.8 GB of float32); the environment variable `FASTGAN_MAX_PARAMS` raises it"
+    return int(os.environ.get('FASTGAN_MAX_PARAMS', 200_000_000))
+
+def check_model_config(config, fn='config'): # `fn`: the file it came from, named in the errors
+    "Check a model config read from an untrusted file: a known class, its own keys with values of the right kind, and a size within `max_params()`, counted on the meta device before anything is allocated"
+    if not isinstance(config, dict): raise ValueError(f"{fn}: expected a model config (a JSON object with 'class'), got {type(config).__name__}")
+    cls = config.get('class')
+    if cls not in MODELS: raise ValueError(f"{fn}: model class {cls!r}: expected one of {', '.join(MODELS)}")
+    params = inspect.signature(MODELS[cls]).parameters
+    for k, v in config.items():
+        if k == 'class': continue
+        if k not in params: raise ValueError(f"{fn}: {k!r} is not an option of {cls}; expected some of {', '.join(params)}")
+        kind = params[k].annotation
+        if kind in _KINDS and not _KINDS[kind](v): raise ValueError(f"{fn}: {cls} {k}={json.dumps(v)[:40]}: expected {_EXPECT[kind]}")
+    try:
+        with torch.device('meta'): n = sum(p.numel() for p in MODELS[cls](**{k: v for k, v in config.items() if k != 'class'}).parameters())
+    except Exception as e: raise ValueError(f"{fn}: the {cls} it describes can't be built: {e}") from None
+    if n > max_params(): raise ValueError(f"{fn}: the {cls} it describes has {n:,} parameters ({n*4/1e9:.3g} GB as float32), more than the limit of {max_params():,}; "
+                                          f"if you trust this file, raise the limit: FASTGAN_MAX_PARAMS={n}")
+    return config
+
 def build_model(config:dict):
     "Rebuild a fastgan model (untrained) from `model_config`'s output"
     config = dict(config)
@@ -314,8 +345,16 @@ def save_json(obj, fn):
     "Write `obj` as indented JSON to `fn`, atomically"
     with atomic_save(fn, mode='w') as f: json.dump(obj, f, indent=2)
 
+def check_finite(tensors:dict, fn):
+    "Raise if a floating-point tensor in `tensors` (to be written to `fn`) holds NaN or infinite values: nothing writes a diverged weight"
+    fl = {k: v for k, v in tensors.items() if v.is_floating_point()}
+    if fl and not torch.stack([v.detach().isfinite().all() for v in fl.values()]).all():  # one host read
+        k = next(k for k, v in fl.items() if not v.isfinite().all())
+        raise ValueError(f"{fn}: {k} holds NaN or infinite values; not written, the previous file is kept")
+
 def save_tensors(tensors:dict, fn):
-    "Write a dict of tensors to `fn` as safetensors, atomically"
+    "Write a dict of tensors to `fn` as safetensors, atomically; refuses NaN and infinite values (`check_finite`)"
+    check_finite(tensors, fn)
     with atomic_save(fn) as f: f.write(st_save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}))
 
 def load_tensors(fn, device='cpu'):
@@ -350,10 +389,35 @@ def read_config(path):
     try: return json.loads(fn.read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{fn}: not valid JSON ({e})") from None
 
+_ST_DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64', torch.int64: 'I64', torch.int32: 'I32', torch.uint8: 'U8', torch.bool: 'BOOL'}
+
+def load_weights(model:nn.Module, fn):
+    "Load the safetensors file `fn` into `model` after checking that it holds exactly the model's tensors (names, shapes, dtypes), all finite"
+    fn, want = Path(fn), model.state_dict()
+    if not fn.is_file(): raise FileNotFoundError(f"{fn}: missing; expected the weights saved with its config.json")
+    try:
+        with safe_open(str(fn), 'pt') as f:
+            keys = set(f.keys())
+            if keys != set(want):
+                diff = [f'missing {k}' for k in sorted(set(want) - keys)] + [f'unexpected {k}' for k in sorted(keys - set(want))]
+                raise ValueError(f"{fn}: does not match the model in config.json ({', '.join(diff[:3])}{', ...' if len(diff) > 3 else ''})")
+            for k, v in want.items():
+                s = f.get_slice(k)
+                if tuple(s.get_shape()) != tuple(v.shape) or s.get_dtype() != _ST_DTYPES.get(v.dtype):
+                    raise ValueError(f"{fn}: {k} is {s.get_dtype()} {tuple(s.get_shape())}; the model in config.json has {_ST_DTYPES.get(v.dtype)} {tuple(v.shape)}")
+            tensors = {k: f.get_tensor(k) for k in want}
+    except ValueError: raise
+    except Exception as e: raise ValueError(f"{fn}: not a readable safetensors file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not v.isfinite().all()]
+    if bad: raise ValueError(f"{fn}: {bad[0]} holds NaN or infinite values: the run diverged before these weights were saved; use an earlier run or retrain")
+    model.load_state_dict(tensors)
+    return model
+
 def _load_model(path, name, device, fname=None):
-    m = build_model(read_config(path)[name])
-    m.load_state_dict(load_tensors(Path(path)/f'{fname or name}.safetensors'))
-    return m.to(device).eval()
+    cfg, cfg_fn = read_config(path), Path(path)/'config.json'
+    if not isinstance(cfg, dict) or name not in cfg: raise ValueError(f"{cfg_fn}: no {name!r} model config in it; expected a file written by `fastgan train` or `save_generator`")
+    m = build_model(check_model_config(cfg[name], cfg_fn))
+    return load_weights(m, Path(path)/f'{fname or name}.safetensors').to(device).eval()
 
 def load_generator(path, device='cpu',
                    ema:bool=True): # the EMA weights when the run has them; False: the raw weights

@@ -12,8 +12,8 @@ def fastgan(*args, cwd=None, timeout=600):
     return subprocess.run([FASTGAN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 def files(path):
-    "Every file under `path` with its bytes, to check that nothing changed"
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(Path(path).rglob('*')) if p.is_file()}
+    "Every file under `path` with its bytes, to check that nothing changed; not the run directory's `.lock`, which names the last process that owned it"
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(Path(path).rglob('*')) if p.is_file() and p.name != '.lock'}
 
 @pytest.fixture(scope='session')
 def trained(tmp_path_factory):
