@@ -165,3 +165,15 @@ def test_fuzz_run_directory(trained, tmp_path_factory, fn, how, at, bit, key, va
     assert code in (0, 2), (code, err)
     assert (code == 0) == (box/'x.png').exists() and set(o.name for o in box.iterdir()) <= {'run', 'x.png'}
     if code: assert len(err.strip().splitlines()) == 1 and err.startswith('fastgan sample: error:'), err
+
+def test_sample_while_a_run_writes(tmp_path):
+    "fastgan sample on a directory that a run is writing: every read gets whole files, so every sample succeeds"
+    out = tmp_path/'busy'
+    p = subprocess.Popen([FASTGAN, 'train', *SMALL, '--n-images', '256', '--epochs', '500', '--schedule', 'constant', '--out', str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while not (out/'config.json').exists() and time.time() < deadline: time.sleep(0.1)
+        codes = [fastgan('sample', '--run', out, '--n', '4', '--out', tmp_path/f's{i}.npy').returncode for i in range(6)]
+        assert p.poll() is None, 'the run ended before the reads: make it longer'
+    finally: p.kill(); p.wait()
+    assert codes == [0] * 6 and len(list(tmp_path.glob('s*.npy'))) == 6
