@@ -59,8 +59,9 @@ def refuse_callbacks(learn):
         name = type(cb).__name__
         if cb is trainer or type(cb).__module__.startswith('fastgan.'): continue
         missed = [e for e in _NEVER if hasattr(cb, e)] + (['after_pred'] if hasattr(cb, 'after_pred') and cb.order > trainer.order else [])
-        if name in _INSTEAD or name == 'TensorBoardProjectorCallback' or missed:
-            why = _INSTEAD.get(name, _INSTEAD['TensorBoardCallback'] if 'TensorBoard' in name else "")
+        tensorboard = type(cb).__module__ == 'fastai.callback.tensorboard'  # TensorBoardCallback, TensorBoardProjectorCallback
+        if name in _INSTEAD or tensorboard or missed:
+            why = _INSTEAD['TensorBoardCallback'] if tensorboard else _INSTEAD.get(name, '')
             raise ValueError(f"{name}: can't drive a GAN learner, which takes the critic's and the generator's steps itself" + (f" (its {', '.join(missed)} would never run)" if missed else "") + (f"; {why}" if why else ""))
 
 class _OneGroup:

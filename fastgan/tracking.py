@@ -60,7 +60,7 @@ class GANTensorBoard(EpochTrained):
 
     def before_fit(self):
         self.writer = _summary_writer(self.log_dir)
-        self.stats, self.batches = [m.attr for m in self.learn.metrics if isinstance(m, GANStat)], []
+        self.stats, self.batches, self.batch_lrs = [m.attr for m in self.learn.metrics if isinstance(m, GANStat)], [], []
         if self.graph: self._add_graph()
 
     def _add_graph(self):
@@ -75,21 +75,23 @@ class GANTensorBoard(EpochTrained):
         except Exception as e: warnings.warn(f"GANTensorBoard: the generator's graph could not be traced ({type(e).__name__}: {e}); logging the rest")
         finally: g.train(was_training)
 
-    def after_batch(self):  # kept on the device: read once per epoch, not once per batch (a host sync on GPUs)
-        if self.training: self.batches.append(torch.stack([getattr(self.gan_trainer, s).float() for s in self.stats] + [torch.tensor(self.opt.hypers[0]['lr'])]))
+    def after_batch(self):  # the statistics stay on the device: read once per epoch, not once per batch (a host sync on GPUs)
+        if self.training:
+            self.batches.append(torch.stack([getattr(self.gan_trainer, s).float() for s in self.stats]))
+            self.batch_lrs.append(self.opt.hypers[0]['lr'])  # already on the host
 
     def after_epoch(self):
         if self.trained:
             first_step, w = self.epoch * self.n_iter + 1, self.writer  # global batch numbers, the same across a resume
-            for i, row in enumerate(torch.stack(self.batches).tolist() if self.batches else []):
-                for name, v in zip(self.stats + ['lr'], row): w.add_scalar(f'batch/{name}', v, first_step + i)
+            for i, (row, lr) in enumerate(zip(torch.stack(self.batches).tolist() if self.batches else [], self.batch_lrs)):
+                for name, v in zip(self.stats + ['lr'], row + [lr]): w.add_scalar(f'batch/{name}', v, first_step + i)
             for name, v in zip(self.recorder.metric_names[1:-1], self.recorder.log[1:-1]):
                 if isinstance(v, (int, float)) and not np.isnan(v): w.add_scalar(f'epoch/{name}', v, self.epoch + 1)
             if self.gan_trainer.grids:
                 g = image_grid(to_float(self.gan_trainer.grids[-1]), self.gan_trainer.grid_cols())
                 w.add_image('samples', g.expand(-1, -1, 3), self.epoch + 1, dataformats='HWC')
             w.flush()
-        self.batches = []
+        self.batches, self.batch_lrs = [], []
 
     def after_fit(self): self.writer.close()
 
