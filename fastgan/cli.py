@@ -174,6 +174,11 @@ def _label_index(label, classes, k):
         raise RunError(f"--label {label}: expected a class from 0 to {k-1}" + (f" or a class name ({', '.join(map(str, classes))})" if classes else ''))
     return y
 
+def _classes(run):
+    "The class names a run's config.json gives, or None where it gives no list of names"
+    c = read_config(run).get('classes')
+    return c if isinstance(c, list) and all(isinstance(o, str) for o in c) else None
+
 def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool=False,
                label:str|int|None=None, # conditional runs: the class of every image (index or name); default: random classes
                ema:bool=True):          # the EMA generator when the run has one; False: the raw generator
@@ -185,7 +190,7 @@ def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool
     if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
     g = load_generator(run, get_device(device), ema=ema)
     if label is not None and not g.n_classes: raise RunError(f"--label {label}: the run in {run} is unconditional (train with --conditional to choose classes)")
-    x = generate(g, n, seed, labels=None if label is None else _label_index(label, read_config(run).get('classes'), g.n_classes))
+    x = generate(g, n, seed, labels=None if label is None else _label_index(label, _classes(run), g.n_classes))
     if out.suffix == '.png': save_grid(x, out, nrow=math.ceil(math.sqrt(n)))
     else:
         a = to_uint8(x).permute(0, 2, 3, 1).numpy()
@@ -214,7 +219,8 @@ def eval_run(run=None, data=None, n:int=5000, seed:int=0, device:str='auto', as_
     if run is not None:
         if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
         fake = generate(load_generator(run, get_device(device)), n, seed)
-        real = real or read_config(run).get('train', {}).get('data')
+        saved = read_config(run).get('train')
+        real = real or (saved.get('data') if isinstance(saved, dict) and isinstance(saved.get('data'), str) else None)
     else: fake = _load_eval_images(data, meta.get('size', 64), meta.get('channels'))
     real = real or meta.get('data')
     if real is None: raise RunError(f"--features {features}: give --real PATH, the real images to compare with")

@@ -320,7 +320,7 @@ def check_model_config(config, fn='config'): # `fn`: the file it came from, name
     "Check a model config read from an untrusted file: a known class, its own keys with values of the right kind, and a size within `max_params()`, counted on the meta device before anything is allocated"
     if not isinstance(config, dict): raise ValueError(f"{fn}: expected a model config (a JSON object with 'class'), got {type(config).__name__}")
     cls = config.get('class')
-    if cls not in MODELS: raise ValueError(f"{fn}: model class {cls!r}: expected one of {', '.join(MODELS)}")
+    if not isinstance(cls, str) or cls not in MODELS: raise ValueError(f"{fn}: model class {json.dumps(cls)[:40]}: expected one of {', '.join(MODELS)}")
     params = inspect.signature(MODELS[cls]).parameters
     for k, v in config.items():
         if k == 'class': continue
@@ -385,9 +385,12 @@ def save_generator(path,                # run directory to write into
 def read_config(path):
     "The `config.json` of the run in `path`, with a clear error if it is missing or broken"
     fn = Path(path)/'config.json'
-    if not fn.exists(): raise FileNotFoundError(f"{path}: no config.json; expected a directory written by `fastgan train` or `save_generator`")
-    try: return json.loads(fn.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{fn}: not valid JSON ({e})") from None
+    if not fn.is_file(): raise FileNotFoundError(f"{path}: no config.json; expected a directory written by `fastgan train` or `save_generator`")
+    if fn.stat().st_size > 10_000_000: raise ValueError(f"{fn}: {fn.stat().st_size:,} bytes; a config is a few kB (expected at most 10 MB)")
+    try: cfg = json.loads(fn.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{fn}: not valid JSON ({e})") from None
+    if not isinstance(cfg, dict): raise ValueError(f"{fn}: expected a JSON object, got {type(cfg).__name__}")
+    return cfg
 
 _ST_DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64', torch.int64: 'I64', torch.int32: 'I32', torch.uint8: 'U8', torch.bool: 'BOOL'}
 
