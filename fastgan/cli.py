@@ -179,6 +179,11 @@ def _classes(run):
     c = read_config(run).get('classes')
     return c if isinstance(c, list) and all(isinstance(o, str) for o in c) else None
 
+def _run_dir(run):
+    "`run`, checked to be a directory (what it holds, `load_generator` checks)"
+    if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
+    return run
+
 def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool=False,
                label:str|int|None=None, # conditional runs: the class of every image (index or name); default: random classes
                ema:bool=True):          # the EMA generator when the run has one; False: the raw generator
@@ -187,8 +192,7 @@ def sample_run(run, out, n:int=64, seed:int=0, device:str='auto', overwrite:bool
     if out.suffix not in ('.png', '.npy'): raise RunError(f"--out {out}: expected a .png or .npy file name")
     if out.exists() and not overwrite: raise RunError(f"--out {out}: already exists; pass --overwrite to replace it")
     if n < 1: raise RunError(f"--n {n}: expected a positive integer")
-    if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
-    g = load_generator(run, get_device(device), ema=ema)
+    g = load_generator(_run_dir(run), get_device(device), ema=ema)
     if label is not None and not g.n_classes: raise RunError(f"--label {label}: the run in {run} is unconditional (train with --conditional to choose classes)")
     x = generate(g, n, seed, labels=None if label is None else _label_index(label, _classes(run), g.n_classes))
     if out.suffix == '.png': save_grid(x, out, nrow=math.ceil(math.sqrt(n)))
@@ -217,8 +221,7 @@ def eval_run(run=None, data=None, n:int=5000, seed:int=0, device:str='auto', as_
     judge = get_judge(features)
     meta = judge.meta
     if run is not None:
-        if not Path(run).is_dir(): raise RunError(f"--run {run}: not a directory; expected a run written by fastgan train")
-        fake = generate(load_generator(run, get_device(device)), n, seed)
+        fake = generate(load_generator(_run_dir(run), get_device(device)), n, seed)
         saved = read_config(run).get('train')
         real = real or (saved.get('data') if isinstance(saved, dict) and isinstance(saved.get('data'), str) else None)
     else: fake = _load_eval_images(data, meta.get('size', 64), meta.get('channels'))
@@ -357,8 +360,7 @@ def main(argv=None):
         elif a.cmd == 'sample':
             print(f"fastgan sample: wrote {sample_run(_best(a.run, a.best), a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
         elif a.cmd == 'export':
-            if not Path(a.run).is_dir(): raise RunError(f"--run {a.run}: not a directory; expected a run written by fastgan train")
-            g = load_generator(_best(a.run, a.best), ema=a.ema)
+            g = load_generator(_best(_run_dir(a.run), a.best), ema=a.ema)
             diff = export_onnx(g, a.onnx, a.overwrite)
             print(f"fastgan export: wrote {a.onnx} (noise (n, {g.nz})" + (f" and labels (n,) of {g.n_classes} classes" if g.n_classes else '') +
                   f" -> images (n, {g.channels}, {g.size}, {g.size}) in [-1, 1]); onnxruntime matches PyTorch to {diff:.1e}")
