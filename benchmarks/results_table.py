@@ -4,7 +4,7 @@ Each preset is built by the same `gan_learner` that `fastgan train` uses and tra
 on the same 5,000 digits with the same seed. Equal time: one epoch of each preset is timed first, and the preset then trains
 for as many epochs as fit in the budget (with its own schedule over them). 5,000 samples of each (seed 0) are scored by
 `fastgan.metrics.Evaluator` with the shipped digit judge, next to the real-vs-real floor. Writes the table and 64-sample grids
-into the docs (the "Results" section of nbs/06_metrics.ipynb, nbs/images/results_*.png: fixed-noise grids) and benchmarks/out/results.json.
+into the docs (the "Results" section of nbs/07_metrics.ipynb, nbs/images/results_*.png: fixed-noise grids) and benchmarks/out/results.json.
 Run: python benchmarks/results_table.py [BUDGET_SECONDS]  (default 120 s each: about 12 minutes on a 2-core CPU)."""
 import datetime, json, os, platform, sys, time, warnings
 from pathlib import Path
@@ -30,8 +30,8 @@ def table(rows, floor, budget):
     return head + body + f"| real held-out digits (floor) | | | {' | '.join(fmt(floor[k]) for k in SHOWN)} |\n"
 
 def write_docs(md):
-    "Replace the markdown cell of nbs/06_metrics.ipynb that starts with '## Results'"
-    fn = ROOT/'nbs'/'06_metrics.ipynb'
+    "Replace the markdown cell of nbs/07_metrics.ipynb that starts with '## Results'"
+    fn = ROOT/'nbs'/'07_metrics.ipynb'
     nb = json.loads(fn.read_text())
     cell = next(c for c in nb['cells'] if c['cell_type'] == 'markdown' and ''.join(c['source']).startswith('## Results'))
     cell['source'] = md.splitlines(True)

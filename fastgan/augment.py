@@ -9,13 +9,14 @@ from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
+from .data import Shard, batch_draw  # distributed training: per-image draws for the global batch
 
 # %% auto #0
 __all__ = ['AUGMENTS', 'rand_brightness', 'rand_saturation', 'rand_contrast', 'rand_translation', 'rand_cutout', 'rand_flip',
            'augment_policy', 'diff_augment', 'augment_per_image', 'ADA']
 
 # %% ../nbs/03_augment.ipynb #7da2172b
-def _per_image(x): return torch.rand(len(x), 1, 1, 1, dtype=x.dtype, device=x.device)  # one U(0, 1) draw per image
+def _per_image(x): return batch_draw(lambda n: torch.rand(n, 1, 1, 1, dtype=x.dtype, device=x.device), len(x))  # one U(0, 1) draw per image (of the global batch, see `batch_draw`)
 def rand_brightness(x):
     "Add a random brightness in [-0.5, 0.5) to each image"
     return x + (_per_image(x) - 0.5)
@@ -32,8 +33,8 @@ def rand_translation(x, ratio:float=0.125):
     "Shift each image by up to `ratio` of its side, filling with zeros"
     bs, _, h, w = x.shape
     sh, sw = int(h*ratio + 0.5), int(w*ratio + 0.5)
-    ty = torch.randint(-sh, sh+1, (bs, 1, 1), device=x.device)
-    tx = torch.randint(-sw, sw+1, (bs, 1, 1), device=x.device)
+    ty = batch_draw(lambda n: torch.randint(-sh, sh+1, (n, 1, 1), device=x.device), bs)
+    tx = batch_draw(lambda n: torch.randint(-sw, sw+1, (n, 1, 1), device=x.device), bs)
     b, i, j = torch.meshgrid(*(torch.arange(n, device=x.device) for n in (bs, h, w)), indexing='ij')
     i, j = (i + ty + 1).clamp(0, h+1), (j + tx + 1).clamp(0, w+1)
     return F.pad(x, [1, 1, 1, 1]).permute(0, 2, 3, 1)[b, i, j].permute(0, 3, 1, 2)
@@ -42,8 +43,8 @@ def rand_cutout(x, ratio:float=0.5):
     "Zero a random square of `ratio` of the side in each image"
     bs, _, h, w = x.shape
     ch, cw = int(h*ratio + 0.5), int(w*ratio + 0.5)
-    top = torch.randint(0, h + (1 - ch % 2), (bs, 1, 1), device=x.device) - ch//2
-    left = torch.randint(0, w + (1 - cw % 2), (bs, 1, 1), device=x.device) - cw//2
+    top = batch_draw(lambda n: torch.randint(0, h + (1 - ch % 2), (n, 1, 1), device=x.device), bs) - ch//2
+    left = batch_draw(lambda n: torch.randint(0, w + (1 - cw % 2), (n, 1, 1), device=x.device), bs) - cw//2
     i, j = torch.arange(h, device=x.device).view(1, -1, 1), torch.arange(w, device=x.device).view(1, 1, -1)
     cut = (i >= top) & (i < top + ch) & (j >= left) & (j < left + cw)
     return x * (~cut).unsqueeze(1).to(x.dtype)
@@ -101,6 +102,7 @@ class ADA(nn.Module):
     @torch.no_grad()
     def adjust(self):
         "Move `p` by ±(images since the last adjustment)/(`kimg`·1000) towards the signal's target, within [0, 1]"
+        if Shard.world > 1: torch.distributed.all_reduce(self.acc)  # distributed: the signal of every process's images, so p moves as in one process
         self.p.add_(torch.sign(self.signal() - self.target) * self.acc[1] / (self.kimg * 1000)).clamp_(0, 1)
         self.acc.zero_()
 

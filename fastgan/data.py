@@ -24,8 +24,8 @@ from fastcore.xtras import atomic_save
 # %% auto #0
 __all__ = ['DataError', 'Images', 'resize_images', 'load_mnist5k', 'decode_image', 'decode_images', 'cache_dir', 'folder_key',
            'available_memory', 'check_memory', 'load_image_folder', 'load_mnist', 'read_idx', 'is_idx_dir', 'load_idx',
-           'get_images', 'cluster_images', 'to_float', 'to_uint8', 'ImageDL', 'get_device', 'gan_dls', 'image_grid',
-           'grid_png', 'save_grid', 'show_images']
+           'get_images', 'cluster_images', 'to_float', 'to_uint8', 'Shard', 'batch_draw', 'ImageDL', 'get_device',
+           'gan_dls', 'image_grid', 'grid_png', 'save_grid', 'show_images']
 
 # %% ../nbs/00_data.ipynb #173484ef
 class DataError(ValueError):
@@ -316,12 +316,22 @@ def cluster_images(images:Images,   # the images; any labels they have are repla
 
 # %% ../nbs/00_data.ipynb #aedfd1de
 def to_float(x:Tensor):
-    "uint8 images in [0, 255] -> float in [-1, 1]"
-    return x.float().div_(127.5).sub_(1)
+    "uint8 images in [0, 255] -> float in [-1, 1], of torch's default float dtype (float32 unless set, e.g. float64 for exact comparisons)"
+    return x.to(torch.get_default_dtype()).div_(127.5).sub_(1)
 
 def to_uint8(x:Tensor):
     "float images in [-1, 1] -> uint8 in [0, 255], rounded and clamped"
     return x.detach().add(1).mul_(127.5).round_().clamp_(0, 255).byte()
+
+# %% ../nbs/00_data.ipynb #035e3d3f
+class Shard:
+    "This process's part of every global batch: `rank` of `world` processes (0 of 1 unless `fastgan.distributed` trains on several)"
+    rank, world = 0, 1
+
+def batch_draw(f, # `f(N)`: a random draw of N rows
+               n:int): # this process's rows
+    "This process's `n` rows of `f(n·world)`: a per-image random draw made for the global batch, then sliced (`f(n)` in one process)"
+    return f(n) if Shard.world == 1 else f(n * Shard.world)[Shard.rank*n:(Shard.rank+1)*n]
 
 # %% ../nbs/00_data.ipynb #0a60fbdb
 class ImageDL(DataLoader):
@@ -334,7 +344,9 @@ class ImageDL(DataLoader):
         x, y = self.images.x, self.images.y
         order = torch.tensor(list(samps), dtype=torch.long, device=x.device)  # one copy per epoch (a host sync on GPUs), not one per batch
         for idx in order.split(self.bs):  # images on a GPU: the batch is sliced there
-            if len(idx) == self.bs or (len(idx) and not self.drop_last): yield (x[idx],) if y is None else (x[idx], y[idx])
+            if len(idx) == self.bs or (len(idx) and not self.drop_last):
+                idx = idx.tensor_split(Shard.world)[Shard.rank]  # distributed: this process's part of the global batch, sliced before gathering
+                yield (x[idx],) if y is None else (x[idx], y[idx])
 
     def after_batch(self, b): return (to_float(b[0]), *b[1:])
 

@@ -35,7 +35,8 @@ class GANModule(nn.Module):
         super().__init__()
         self.generator, self.critic, self.ada = generator, critic, ada
         self.ema = copy.deepcopy(generator).requires_grad_(False) if ema else None
-    def forward(self, *args): return self.generator(*args)  # (noise,) or (noise, labels)
+        self.runners = {}  # distributed training: 'generator' and 'critic' DDP wrappers, outside the module tree (state dict keys unchanged); see `GANDistributed`
+    def forward(self, *args): return self.runners.get('generator', self.generator)(*args)  # (noise,) or (noise, labels)
 
 def gan_splitter(m:GANModule):
     "Two parameter groups for the optimizer: the generator's, then the critic's"
@@ -122,12 +123,14 @@ class GANTrainer(Callback):
 
     @property
     def conditional(self): return bool(getattr(self.model.generator, 'n_classes', 0))
-    def noise(self, n, device): return torch.randn(n, self.model.generator.nz, device=device)
+    def noise(self, n, device): return batch_draw(lambda k: torch.randn(k, self.model.generator.nz, device=device), n)  # of the global batch, see `batch_draw`
     def inputs(self, n, device, y=None): return (self.noise(n, device),) if y is None else (self.noise(n, device), y)
     def aug(self, x):
         if self.ada: return self.model.ada(x)
         return diff_augment(x, self.augment) if self.augment else x
-    def _judge(self, y): return self.model.critic if y is None else partial(self.model.critic, y=y)  # the critic as a function of images
+    def _judge(self, y): # the critic as a function of images, through its DDP wrapper when distributed
+        critic = self.model.runners.get('critic', self.model.critic)
+        return critic if y is None else partial(critic, y=y)
     def autocast(self): return torch.autocast(self._dev.type, self._dtype) if self._dtype else contextlib.nullcontext()
 
     def _step(self, loss, group): # `group`: 0 the generator, 1 the critic
@@ -282,10 +285,15 @@ class GANTrainer(Callback):
 class GANStat(Metric):
     "Epoch average of one of `GANTrainer`'s per-batch statistics"
     def __init__(self, attr:str): self.attr = attr
-    def reset(self): self.vals = []
+    def reset(self): self.vals, self.mean = [], None
     def accumulate(self, learn): self.vals.append(getattr(learn.gan_trainer, self.attr))
     @property
-    def value(self): return torch.stack(self.vals).mean().item() if self.vals else None
+    def value(self):
+        if self.mean is None and self.vals:
+            v = torch.stack(self.vals).mean()
+            if Shard.world > 1: torch.distributed.all_reduce(v); v /= Shard.world  # distributed: the mean over every process's batches, once per epoch
+            self.mean = v.item()
+        return self.mean
     @property
     def name(self): return self.attr
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import Tensor
 from fastcore.all import *
+from .data import batch_draw  # distributed training: the mixing weights of the global batch
 
 # %% auto #0
 __all__ = ['LOSSES', 'bce_critic_loss', 'ns_generator_loss', 'minimax_generator_loss', 'lsgan_critic_loss',
@@ -58,7 +59,7 @@ def _input_grads(critic, x):
 
 def gradient_penalty(critic, real:Tensor, fake:Tensor, eps:Tensor|None=None): # `eps`: per-image mixing weights, default U(0, 1)
     "WGAN-GP penalty: mean of (‖∇D‖₂ - 1)² on random interpolates of real and fake images"
-    if eps is None: eps = torch.rand(len(real), *[1]*(real.ndim-1), device=real.device)
+    if eps is None: eps = batch_draw(lambda n: torch.rand(n, *[1]*(real.ndim-1), device=real.device), len(real))
     return ((_input_grads(critic, eps*real + (1-eps)*fake.detach()).norm(dim=1) - 1)**2).mean()
 
 def r1_penalty(critic, real:Tensor):

@@ -109,7 +109,7 @@ class EpochTrained(Callback):
 
 class SaveRun(EpochTrained):
     "After every epoch, write the generator, samples, metrics, loss plot and a resumable checkpoint to `path`"
-    order = 60  # after the Recorder has logged the epoch
+    order, rank0_only = 60, True  # after the Recorder has logged the epoch; distributed, only rank 0 writes (`GANDistributed`)
     def __init__(self, path, config:dict|None=None): # `config`: JSON-able options stored in config.json
         self.run_dir, self.config = Path(path), config or {}
 
@@ -155,10 +155,12 @@ class DivergenceGuard(Callback):
     def after_train(self):
         if self.first_bad is None: return
         norms = torch.stack([n.float() for n in torch._foreach_norm([p.detach() for p in self.model.parameters()])])
-        batch, finite = self.first_bad.item(), bool(norms.isfinite().all())  # the epoch's one read on the host
-        if batch < 0 and finite: return
+        bad = torch.stack([self.first_bad.ne(-1), ~norms.isfinite().all()]).long()
+        if Shard.world > 1: torch.distributed.all_reduce(bad, torch.distributed.ReduceOp.MAX)  # distributed: every process stops when one diverged
+        if not bad.any(): return  # the epoch's one read on the host
+        batch, finite = self.first_bad.item(), bool(norms.isfinite().all())
         t = self.gan_trainer
-        what = [n for n in ('gen_loss', 'crit_loss') if not torch.isfinite(getattr(t, n))] + ([] if finite else ['the weights'])
+        what = [n for n in ('gen_loss', 'crit_loss') if not torch.isfinite(getattr(t, n))] + ([] if finite else ['the weights']) or ["another process's loss"]
         where = f"epoch {self.epoch + 1}" + (f", batch {batch + 1} of {self.n_iter}" if batch >= 0 else '')
         lrs = '/'.join(f"{h['lr']:g}" for h in self.opt.hypers)
         what = ' and '.join([', '.join(what[:-1]), what[-1]] if len(what) > 1 else what)
@@ -250,7 +252,7 @@ def fit_recipe(learn:GANLearner, epochs:int, schedule:str='one-cycle', start_epo
 # %% ../nbs/05_run.ipynb #a41475d1
 class EpochTable(Callback):
     "Print one aligned row per trained epoch: for logs and pipes, where a progress bar would redraw on every batch"
-    order = 70  # after the Recorder has named the columns
+    order, rank0_only = 70, True  # after the Recorder has named the columns; distributed, only rank 0 prints
     def before_fit(self):
         self.names, self.old_logger, self.learn.logger = self.recorder.metric_names, self.learn.logger, self._row
         print(' '.join(f'{n:>11}' for n in self.names), flush=True)

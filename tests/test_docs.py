@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 NBS = Path(__file__).parents[1]/'nbs'
-MODULES = ['data', 'models', 'losses', 'augment', 'learner', 'run', 'metrics', 'tracking', 'widgets', 'cli']
+MODULES = ['data', 'models', 'losses', 'augment', 'learner', 'run', 'distributed', 'metrics', 'tracking', 'widgets', 'cli']
 
 @pytest.mark.parametrize('mod', MODULES)
 def test_every_public_name_is_documented(mod):
