@@ -19,6 +19,8 @@ from .learner import *
 from .run import *
 from .metrics import *
 from .tracking import *
+from .distributed import *
+import torch.distributed as dist
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 
@@ -28,7 +30,7 @@ __all__ = ['TRAIN_DEFAULTS', 'AMPS', 'RUN_FILES', 'RunError', 'check_train_optio
 # %% ../nbs/10_cli.ipynb #6146f76f
 TRAIN_DEFAULTS = dict(data='mnist5k', preset='fastgan', **PRESETS['fastgan'], epochs=35, size=28, channels=None, n_images=None, bad_images='refuse',
                       amp=False, channels_last='auto', compile=False, seed=0, device='auto', eval_every=0, eval_features='mnist',
-                      keep_best=None, early_stop=0, tensorboard=None)
+                      keep_best=None, early_stop=0, tensorboard=None, sync_bn=True)
 AMPS = (False, 'auto', 'bf16', 'fp16')
 RUN_FILES = 'generator.safetensors (+ generator_raw.safetensors with --ema), config.json, checkpoint.safetensors, samples/, metrics.csv, losses.png (+ best/ with --keep-best)'
 
@@ -63,7 +65,7 @@ def check_train_options(opts:dict):
     if not (isinstance(opts['eval_every'], int) and opts['eval_every'] >= 0): raise RunError(f"--eval-every {opts['eval_every']}: expected a number of epochs >= 0 (0: off)")
     _positive(opts, 'lr', 'lr_d', 'ada_kimg', kind=float)
     if not (opts['clusters'] == 'auto' or isinstance(opts['clusters'], int) and opts['clusters'] >= 0): raise RunError(f"--clusters {opts['clusters']}: expected a number of clusters >= 0 (0: unconditional) or auto")
-    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('mirror', (True, False, 'auto')), ('bad_images', ('refuse', 'skip'))]:
+    for name, choices in [('preset', PRESETS), ('arch', ARCHS), ('loss', LOSSES), ('schedule', SCHEDULES), ('norm', (*NORMS, None)), ('channels', (None, 1, 3)), ('amp', AMPS), ('conditional', (True, False, 'auto')), ('channels_last', (True, False, 'auto')), ('compile', (True, False)), ('sync_bn', (True, False)), ('mirror', (True, False, 'auto')), ('bad_images', ('refuse', 'skip'))]:
         _choice(opts, name, list(choices))
     for n in ('gp', 'r1'):
         if opts[n] is not None and opts[n] < 0: raise RunError(f"{_opt(n)} {opts[n]}: expected a weight >= 0")
@@ -109,7 +111,7 @@ def _run_options(out:Path, resume:bool, overwrite:bool, opts:dict):
     if resume:
         saved = read_config(out).get('train') if (out/'checkpoint.safetensors').exists() else None
         if saved is None: raise RunError(f"--resume: {out} holds no run of fastgan train to resume (no checkpoint.safetensors and training options); start one without --resume")
-        clash = [k for k, v in opts.items() if k not in ('epochs', 'device', 'channels_last', 'compile', 'tensorboard') and saved.get(k) != v]  # how to run may change; what to train may not
+        clash = [k for k, v in opts.items() if k not in ('epochs', 'device', 'channels_last', 'compile', 'tensorboard', 'sync_bn') and saved.get(k) != v]  # how to run may change; what to train may not
         if clash: raise RunError(f"--resume continues {out} with its own options; --{clash[0].replace('_', '-')} {opts[clash[0]]} differs from its {saved.get(clash[0])}")
         return {**TRAIN_DEFAULTS, **_BEFORE, **saved, **opts}  # a run saved before an option existed resumes with its default, or what it trained with
     preset = opts.get('preset', TRAIN_DEFAULTS['preset'])
@@ -128,20 +130,29 @@ def train(out='fastgan-run',      # run directory
           resume:bool=False,      # continue the run in `out` from its last completed epoch
           overwrite:bool=False,   # replace whatever `out` holds
           **opts):                # training options: see `TRAIN_DEFAULTS`; `preset` fills the ones not given
-    "Train a GAN into the run directory `out`, as `fastgan train` does, owning it (`RunLock`) from the first look until the end; returns the `GANLearner`"
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise RunError(f"--out {out}: exists and is not a directory")
-    new = not out.exists()
-    with RunLock(out):
-        try: return _train(out, resume, overwrite, opts)
-        except BaseException:
-            if new and [o.name for o in out.iterdir()] == ['.lock']: (out/'.lock').unlink(); out.rmdir()  # made only to hold the lock: leave nothing
-            raise
+    "Train a GAN into the run directory `out`, as `fastgan train` does, owning it (`RunLock`) from the first look until the end; returns the `GANLearner`. In a process group (`torchrun`) every process trains its part of each batch (`GANDistributed`) and rank 0 alone owns and writes `out`"
+    out, rank = Path(out), rank_world()[0]
+    new, lock, error = not out.exists(), RunLock(out), None
+    try:
+        try:
+            if out.exists() and not out.is_dir(): raise RunError(f"--out {out}: exists and is not a directory")
+            if rank == 0: lock.acquire()
+            learn, images, opts = _prepare(out, resume, overwrite, opts)
+        except Exception as e: error = e
+        raise_on_all(error)  # distributed: every process stops with the first error any of them met, before anything is deleted or written
+        return _train(learn, images, out, resume, overwrite, opts)
+    except BaseException:
+        if lock.f is not None and new and [o.name for o in out.iterdir()] == ['.lock']: (out/'.lock').unlink(); out.rmdir()  # made only to hold the lock: leave nothing
+        raise
+    finally: lock.release()
 
-def _train(out, resume, overwrite, opts):
+def _prepare(out, resume, overwrite, opts):
+    "The learner for a run in `out`: every input checked, nothing written"
     opts = _run_options(out, resume, overwrite, opts)
     check_train_options(opts)
-    images = get_images(opts['data'], opts['size'], opts['channels'], bad_images=opts['bad_images'], progress=None if sys.stdout.isatty() else False)  # no bar in logs
+    rank, world = rank_world()
+    if opts['bs'] % world: raise RunError(f"--bs {opts['bs']}: the global batch must divide evenly among the {world} processes; pass a multiple of {world}")
+    images = get_images(opts['data'], opts['size'], opts['channels'], bad_images=opts['bad_images'], progress=None if sys.stdout.isatty() and rank == 0 else False)  # no bar in logs
     if opts['n_images']:
         if opts['n_images'] > len(images.x): raise RunError(f"--n-images {opts['n_images']}: {opts['data']} holds only {len(images.x)} images")
         idx = torch.randperm(len(images.x), generator=torch.Generator().manual_seed(opts['seed']))[:opts['n_images']]
@@ -151,17 +162,22 @@ def _train(out, resume, overwrite, opts):
     if m := opts['keep_best']: evals.append(KeepBest(out/'best', m, {'train': opts}))
     if opts['tensorboard']: evals.append(GANTensorBoard(opts['tensorboard']))
     if opts['early_stop']: evals.append(EarlyStop(m, np.less if m in LOWER_IS_BETTER else np.greater, patience=opts['early_stop'] * opts['eval_every']))
-    learn = gan_learner(images, opts, cbs=[SaveRun(out, {'train': opts}), *evals])
+    learn = gan_learner(images, opts, cbs=[SaveRun(out, {'train': opts}), *evals] + ([GANDistributed(opts['sync_bn'])] if world > 1 else []))
     if not sys.stdout.isatty(): learn.remove_cb(ProgressCallback).add_cb(EpochTable())
-    if overwrite:  # only now: every input has been checked; the lock file stays, held
+    return learn, images, opts
+
+def _train(learn, images, out, resume, overwrite, opts):
+    rank, world = rank_world()
+    say = partial(print, flush=True) if rank == 0 else noop
+    if overwrite and rank == 0:  # only now: every input has been checked (in every process); the lock file stays, held
         for o in _contents(out): shutil.rmtree(o) if o.is_dir() else o.unlink()
-    start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0
-    print(f"fastgan train: {len(images.x)} images {images.channels}x{images.size}x{images.size} from {opts['data']}, "
-          f"{opts['arch']} ({opts['preset']} preset{_conditioning(learn, images, opts)}) on {learn.dls.device}, "
-          f"epochs {start+1}-{opts['epochs']} -> {out}", flush=True)
-    if start >= opts['epochs']: print(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
+    start = learn.load_checkpoint(out/'checkpoint.safetensors') if resume else 0  # every process: rank 0's checkpoint
+    say(f"fastgan train: {len(images.x)} images {images.channels}x{images.size}x{images.size} from {opts['data']}, "
+        f"{opts['arch']} ({opts['preset']} preset{_conditioning(learn, images, opts)}) on {learn.dls.device}" +
+        (f" in each of {world} processes (global batch {opts['bs']})" if world > 1 else '') + f", epochs {start+1}-{opts['epochs']} -> {out}")
+    if start >= opts['epochs']: say(f"fastgan train: {out} has already completed {start} epochs; pass a larger --epochs to train more")
     else: fit_recipe(learn, opts['epochs'], opts['schedule'], start)
-    print(f"fastgan train: wrote {out}/ ({RUN_FILES})", flush=True)
+    say(f"fastgan train: wrote {out}/ ({RUN_FILES})")
     return learn
 
 # %% ../nbs/10_cli.ipynb #a72f6ae5
@@ -272,7 +288,7 @@ def _parser():
     t.add_argument('--mirror', action=argparse.BooleanOptionalAction, default=d['mirror'], help='mirror real images left to right at random (doubles the data; for images without a handedness; auto: colour images only)')
     t.add_argument('--n-crit', type=int, default=d['n_crit'], help='critic steps per batch')
     t.add_argument('--epochs', type=int, default=d['epochs'], help='total epochs (with --resume: train up to this many)')
-    t.add_argument('--bs', type=int, default=d['bs'], help='batch size')
+    t.add_argument('--bs', type=int, default=d['bs'], help='batch size (under torchrun: the global batch, split evenly among the processes)')
     t.add_argument('--lr', type=float, default=d['lr'], help="Adam learning rate of the generator (and the critic's, without --lr-d); the peak, with one-cycle")
     t.add_argument('--lr-d', type=float, default=d['lr_d'], help="the critic's learning rate, if different (two time-scale updates)")
     t.add_argument('--betas', type=float, nargs=2, default=d['betas'], metavar=('B1', 'B2'), help="Adam's betas")
@@ -284,6 +300,7 @@ def _parser():
     t.add_argument('--amp', nargs='?', const='auto', default=d['amp'], choices=['auto', 'bf16', 'fp16'], help='mixed precision (bare --amp: bf16 where supported, else fp16)')
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=d['channels_last'], help='channels-last memory format for conv networks (auto: on when there are convolutions; measured faster on CPU and GPU)')
     t.add_argument('--compile', action=argparse.BooleanOptionalAction, default=d['compile'], help='torch.compile both networks (eager, with a warning, where it fails)')
+    t.add_argument('--sync-bn', action=argparse.BooleanOptionalAction, default=d['sync_bn'], help='under torchrun on GPUs: batch norm as SyncBatchNorm, with the statistics of the global batch (on CPUs they stay per process)')
     t.add_argument('--size', type=int, default=d['size'], help='image side in pixels (28, 32, 64, ...)')
     t.add_argument('--channels', type=int, default=d['channels'], choices=[1, 3], help='image channels for image folders (default: detect)')
     t.add_argument('--bad-images', default=d['bad_images'], choices=['refuse', 'skip'], help='image folders: unreadable files stop the run with their names (refuse) or are left out with a warning (skip)')
@@ -356,6 +373,7 @@ def main(argv=None):
     try:
         if a.cmd == 'train':
             opts = {k: getattr(a, k) for k in _given(argv, p, 'train') & set(TRAIN_DEFAULTS)}  # the rest: the run's, or the preset's
+            if device := init_distributed(opts.get('device', 'auto')): opts['device'] = device  # under torchrun: the process group, this process's device
             train(a.out, a.resume, a.overwrite, **opts)
         elif a.cmd == 'sample':
             print(f"fastgan sample: wrote {sample_run(_best(a.run, a.best), a.out, a.n, a.seed, a.device, a.overwrite, a.label, a.ema)}")
@@ -383,4 +401,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         sys.stderr.write(f"fastgan {a.cmd}: interrupted; completed epochs are saved: continue with --resume\n")
         return 130
+    finally:
+        if dist.is_initialized(): dist.destroy_process_group()
     return 0

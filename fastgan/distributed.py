@@ -62,8 +62,8 @@ class GANDistributed(Callback):
         m, dev = self.model, self.gan_trainer._dev
         if dev.type == 'cuda' and self.sync_bn: m.generator, m.critic = map(nn.SyncBatchNorm.convert_sync_batchnorm, (m.generator, m.critic))  # in place, the same parameters
         elif self.rank == 0 and (has_batchnorm(m.generator) or has_batchnorm(m.critic)):
-            warnings.warn("batch norm on several " + ("CPU processes" if dev.type != 'cuda' else "processes without sync_bn") + ": its statistics are those of each process's part of the batch, "
-                          "so training is close to, not equal to, one process" + (" (SyncBatchNorm needs CUDA)" if dev.type != 'cuda' else ""))
+            why = "CPU processes (SyncBatchNorm needs CUDA)" if dev.type != 'cuda' else "processes without sync_bn"
+            warnings.warn(f"batch norm on several {why}: its statistics are those of each process's part of the batch, so training is close to, not equal to, one process")
         ids = [dev.index or 0] if dev.type == 'cuda' else None
         m.runners = {k: DistributedDataParallel(getattr(m, k), device_ids=ids) for k in ('generator', 'critic')}  # broadcasts rank 0's weights and buffers
         self.share_random_state()

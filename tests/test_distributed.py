@@ -72,3 +72,66 @@ def test_every_rank_ends_equal(name, tmp_path):
     assert [k for k in params if not torch.equal(r0[k], r1[k])] == []
     if 'ada' in CONSISTENT[name].get('augment', ''): assert r0['model.ada.p'] > 0
     assert torch.equal(r0['rng.torch'], r1['rng.torch']) and m0['python_rng'] == m1['python_rng'] and m0['dl_rng'] == m1['dl_rng']
+
+SMALL2 = ['--n-images', '512', '--width', '8', '--bs', '64', '--schedule', 'constant']   # conftest's SMALL (a global batch of 64, 32 per process), and a schedule that a shorter run shares
+SHIMS = Path(__file__).parent/'shims'/'writes'
+
+def fastgan_torchrun(n, *args, watch=None):
+    "`torchrun -m fastgan train ARGS` on n processes; with `watch`, each process logs what it writes under that directory"
+    env = ENV if watch is None else {**ENV, 'PYTHONPATH': str(SHIMS), 'FASTGAN_TEST_WATCH': str(watch[0]), 'FASTGAN_TEST_WATCH_LOG': str(watch[1])}
+    return subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(n), '-m', 'fastgan', 'train', *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+def tensors(fn):
+    with safe_open(str(fn), 'pt') as f: return {k: f.get_tensor(k) for k in f.keys()}
+
+def same_weights(a, b):
+    "The generator (EMA and raw), critic and checkpoint (optimizer, random states) of run directories a and b hold equal tensors"
+    for fn in ('generator.safetensors', 'generator_raw.safetensors', 'critic.safetensors', 'checkpoint.safetensors'):
+        ta, tb = tensors(a/fn), tensors(b/fn)
+        for t in ta, tb: t.pop('rng.numpy', None)  # NumPy's stream, which fastgan neither seeds nor draws from: each process starts it from the OS
+        if ta.keys() != tb.keys() or any(not torch.equal(ta[k], tb[k]) for k in ta): return False
+    return True
+
+@pytest.fixture(scope='module')
+def straight(tmp_path_factory):
+    "Two epochs on two processes with the default recipe (dcgan, batch norm, EMA, conditional) at a constant learning rate, each process logging its writes"
+    d = tmp_path_factory.mktemp('straight')
+    r = fastgan_torchrun(2, *SMALL2, '--epochs', '2', '--out', d/'run', watch=(d/'run', d))
+    assert r.returncode == 0, r.stderr[-3000:]
+    return d, r
+
+def test_only_rank_0_writes_and_prints(straight):
+    "Rank 1 wrote nothing into the run directory (rank 0 wrote the run, so the hook would have seen it) and printed nothing: one start line, one table"
+    d, r = straight
+    rank0, rank1 = [(d/f'rank{i}.txt').read_text().split() for i in (0, 1)]
+    assert any(o.endswith('checkpoint.safetensors') for o in rank0) and any('samples' in o for o in rank0)
+    assert rank1 == []
+    assert r.stdout.count('fastgan train: 512 images') == 1 and 'in each of 2 processes (global batch 64)' in r.stdout
+    assert r.stdout.count('crit_loss') == 1 and len([l for l in r.stdout.splitlines() if l.split()[:1] in (['0'], ['1'])]) == 2
+    assert json.loads((d/'run'/'config.json').read_text())['epochs_done'] == 2
+
+def test_resume_continues_exactly_and_on_one_process(straight, tmp_path):
+    "One epoch on two processes, then --resume to two: the same weights, optimizer and random states as two straight epochs; the same checkpoint resumes on one process"
+    out = tmp_path/'run'
+    for extra in ([], ['--resume']):
+        r = fastgan_torchrun(2, *SMALL2, '--epochs', '1' if not extra else '2', *extra, '--out', out)
+        assert r.returncode == 0, r.stderr[-3000:]
+        if not extra: shutil.copytree(out, tmp_path/'one-epoch')
+    assert same_weights(out, straight[0]/'run')
+    r = subprocess.run([FASTGAN, 'train', '--resume', '--epochs', '2', '--out', str(tmp_path/'one-epoch')], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and 'epochs 2-2' in r.stdout, r.stderr[-3000:]
+    assert json.loads((tmp_path/'one-epoch'/'config.json').read_text())['epochs_done'] == 2
+
+@pytest.mark.parametrize('bad, message', [(['--bs', '63'], '--bs 63: the global batch must divide evenly among the 2 processes; pass a multiple of 2'),
+                                          (['--width', '0'], '--width 0: expected a positive integer')])
+def test_a_bad_option_stops_every_process(straight, tmp_path, bad, message):
+    "With --overwrite on a finished run: every process ends non-zero with the same one line, no process hangs (the timeout), and nothing of the run is deleted"
+    out = tmp_path/'run'
+    shutil.copytree(straight[0]/'run', out)
+    before = files(out)
+    r = fastgan_torchrun(2, *SMALL2, '--epochs', '2', *bad, '--overwrite', '--out', out)
+    assert r.returncode != 0
+    assert [l for l in r.stderr.splitlines() if l.startswith('fastgan train: error:')] == [f'fastgan train: error: {message}'] * 2, r.stderr[-3000:]
+    assert r.stderr.count('Traceback') == r.stderr.count('raise ChildFailedError(') and 'exitcode  : 2 ' in r.stderr  # the only traceback is torchrun's report of its child's exit 2
+    assert files(out) == before
