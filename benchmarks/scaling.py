@@ -8,8 +8,7 @@ On the CPU the cores are shared: each of k processes gets cores/k threads, so th
 do the same work) and what falls short of it is the cost of the collectives; on a machine with k GPUs each process
 has its own GPU and the table is the scaling table. Each configuration runs --repeats times, interleaved; medians are shown.
 Run: python benchmarks/scaling.py [--procs 1 2] [--device cpu|cuda] [--n-images 2048] [--epochs 3] [--bs 64] [--width 32] [--repeats 2]"""
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
-from pathlib import Path
+import argparse, json, os, statistics, subprocess, sys, time
 
 def worker(a):
     "One process of a run (started by torchrun): train, and on rank 0 print the epoch times as JSON"

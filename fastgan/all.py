@@ -16,6 +16,7 @@ from fastgan.losses import *
 from fastgan.augment import *
 from fastgan.learner import *
 from fastgan.run import *
+from fastgan.distributed import *
 from fastgan.metrics import *
 from fastgan.tracking import *
 from fastgan.widgets import *

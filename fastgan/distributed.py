@@ -58,6 +58,7 @@ class GANDistributed(Callback):
         self.rank, self.world = rank_world()
         if self.world == 1: return
         bs = self.dls.train.bs
+        if not isinstance(self.dls.train, ImageDL): raise ValueError(f"GANDistributed: the training DataLoader is a {type(self.dls.train).__name__}; every process takes its part of each batch of fastgan's ImageDL, so build the DataLoaders with gan_dls")
         if bs % self.world: raise ValueError(f"bs={bs}: the global batch must divide evenly among the {self.world} processes; pass a multiple of {self.world}")
         m, dev = self.model, self.gan_trainer._dev
         if dev.type == 'cuda' and self.sync_bn: m.generator, m.critic = map(nn.SyncBatchNorm.convert_sync_batchnorm, (m.generator, m.critic))  # in place, the same parameters
