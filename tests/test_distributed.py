@@ -76,10 +76,11 @@ def test_every_rank_ends_equal(name, tmp_path):
 SMALL2 = ['--n-images', '512', '--width', '8', '--bs', '64', '--schedule', 'constant']   # conftest's SMALL (a global batch of 64, 32 per process), and a schedule that a shorter run shares
 SHIMS = Path(__file__).parent/'shims'/'writes'
 
-def fastgan_torchrun(n, *args, watch=None):
-    "`torchrun -m fastgan train ARGS` on n processes; with `watch`, each process logs what it writes under that directory"
+def fastgan_torchrun(n, *args, watch=None, script=False):
+    "`torchrun -m fastgan train ARGS` (`script`: `torchrun --no-python fastgan train ARGS`) on n processes; with `watch`, each process logs what it writes under that directory"
     env = ENV if watch is None else {**ENV, 'PYTHONPATH': str(SHIMS), 'FASTGAN_TEST_WATCH': str(watch[0]), 'FASTGAN_TEST_WATCH_LOG': str(watch[1])}
-    return subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(n), '-m', 'fastgan', 'train', *map(str, args)],
+    cmd = ['--no-python', FASTGAN] if script else ['-m', 'fastgan']
+    return subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(n), *cmd, 'train', *map(str, args)],
                           capture_output=True, text=True, timeout=300, env=env)
 
 def tensors(fn):
@@ -123,15 +124,29 @@ def test_resume_continues_exactly_and_on_one_process(straight, tmp_path):
     assert r.returncode == 0 and 'epochs 2-2' in r.stdout, r.stderr[-3000:]
     assert json.loads((tmp_path/'one-epoch'/'config.json').read_text())['epochs_done'] == 2
 
-@pytest.mark.parametrize('bad, message', [(['--bs', '63'], '--bs 63: the global batch must divide evenly among the 2 processes; pass a multiple of 2'),
-                                          (['--width', '0'], '--width 0: expected a positive integer')])
-def test_a_bad_option_stops_every_process(straight, tmp_path, bad, message):
-    "With --overwrite on a finished run: every process ends non-zero with the same one line, no process hangs (the timeout), and nothing of the run is deleted"
+@pytest.mark.parametrize('bad, message, script', [(['--bs', '63'], '--bs 63: the global batch must divide evenly among the 2 processes; pass a multiple of 2', False),
+                                                  (['--width', '0'], '--width 0: expected a positive integer', True)])
+def test_a_bad_option_stops_every_process(straight, tmp_path, bad, message, script):
+    "With --overwrite on a finished run: every process ends non-zero with the same one line, no process hangs (the timeout), and nothing of the run is deleted (through -m fastgan, and through the console script)"
     out = tmp_path/'run'
     shutil.copytree(straight[0]/'run', out)
     before = files(out)
-    r = fastgan_torchrun(2, *SMALL2, '--epochs', '2', *bad, '--overwrite', '--out', out)
+    r = fastgan_torchrun(2, *SMALL2, '--epochs', '2', *bad, '--overwrite', '--out', out, script=script)
     assert r.returncode != 0
     assert [l for l in r.stderr.splitlines() if l.startswith('fastgan train: error:')] == [f'fastgan train: error: {message}'] * 2, r.stderr[-3000:]
     assert r.stderr.count('Traceback') == r.stderr.count('raise ChildFailedError(') and 'exitcode  : 2 ' in r.stderr  # the only traceback is torchrun's report of its child's exit 2
     assert files(out) == before
+
+def test_two_nodes(tmp_path):
+    "torchrun's multi-node rendezvous on this machine: two 'nodes' of one process each (local rank 0 on both, global ranks 0 and 1); one run directory per node, and only the node holding global rank 0 writes its run"
+    import socket
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    node = lambda i: subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--nnodes', '2', '--nproc_per_node', '1', '--rdzv-backend', 'c10d',
+                                       '--rdzv-endpoint', f'127.0.0.1:{port}', '--rdzv-id', 'fastgan-test', '-m', 'fastgan', 'train', *SMALL2, '--epochs', '1',
+                                       '--out', str(tmp_path/f'node{i}')], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    procs = [node(i) for i in (0, 1)]
+    res = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e[-2000:] for _, e in res]
+    written = [i for i in (0, 1) if (tmp_path/f'node{i}'/'checkpoint.safetensors').exists()]
+    assert len(written) == 1 and 'in each of 2 processes' in res[written[0]][0]
+    assert not (tmp_path/f'node{1 - written[0]}').exists() and res[1 - written[0]][0] == ''
