@@ -75,12 +75,14 @@ class GANDistributed(Callback):
             self._logger, self.learn.logger = self.learn.logger, noop
 
     def share_random_state(self):
-        "Give every process rank 0's random states (torch, CUDA, Python, NumPy, the data order): one random stream for all, whether or not the run was seeded"
-        st = [(torch.get_rng_state(), torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, random.getstate(), np.random.get_state(), self.dls.train.rng.getstate())]
+        "Give every process rank 0's random states (torch, its GPU's, Python, NumPy, the data order): one random stream for all, whether or not the run was seeded"
+        dev = self.gan_trainer._dev
+        cuda = dev.type == 'cuda'  # each process draws on its own GPU: that GPU gets the stream of rank 0's
+        st = [(torch.get_rng_state(), torch.cuda.get_rng_state(dev) if cuda else None, random.getstate(), np.random.get_state(), self.dls.train.rng.getstate())]
         dist.broadcast_object_list(st)
-        t, cuda, py, npy, dl = st[0]
+        t, gpu, py, npy, dl = st[0]
         torch.set_rng_state(t)
-        if cuda is not None: torch.cuda.set_rng_state_all(cuda)
+        if cuda: torch.cuda.set_rng_state(gpu, dev)
         random.setstate(py); np.random.set_state(npy); self.dls.train.rng.setstate(dl)
 
     def after_fit(self):
