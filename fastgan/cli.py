@@ -370,6 +370,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     p = _parser()
     a = p.parse_args(argv)
+    agreed = False  # an error every process of a torchrun met (`raise_on_all`)
     try:
         if a.cmd == 'train':
             opts = {k: getattr(a, k) for k in _given(argv, p, 'train') & set(TRAIN_DEFAULTS)}  # the rest: the run's, or the preset's
@@ -390,9 +391,11 @@ def main(argv=None):
                   f"(judge.safetensors, judge.json); use it with fastgan eval --features {a.out}")
     except (RunError, DataError, FileNotFoundError, FileExistsError, ValueError, ImportError, RunLocked) as e:
         sys.stderr.write(f"fastgan {a.cmd}: error: {_one_line(e)}\n")
+        agreed = getattr(e, 'agreed', False)
         return 2
     except OSError as e:  # the disk, not the input: every file written is whole (atomic), so --resume continues from the last complete epoch
         sys.stderr.write(f"fastgan {a.cmd}: error: {e.strerror or _one_line(e)}" + (f": {e.filename}" if e.filename else '') + "; the files written before it are whole\n")
+        agreed = getattr(e, 'agreed', False)
         return 1
     except Diverged as e:
         done = read_config(a.out).get('epochs_done') if (Path(a.out)/'config.json').exists() else None
@@ -402,5 +405,7 @@ def main(argv=None):
         sys.stderr.write(f"fastgan {a.cmd}: interrupted; completed epochs are saved: continue with --resume\n")
         return 130
     finally:
-        if dist.is_initialized(): dist.destroy_process_group()
+        if dist.is_initialized():
+            if agreed: dist.barrier()  # every process has written its line before any exits: torchrun stops the others when one exits
+            dist.destroy_process_group()
     return 0

@@ -39,14 +39,16 @@ def init_distributed(device='auto'): # the device asked for, as `process_device`
 
 # %% ../nbs/06_distributed.ipynb #cb3f4d66
 def raise_on_all(error:BaseException|None): # what this process met while checking its inputs, or None
-    "Distributed: every process raises the first error any of them met (its own, where it met one), so none waits for a process that has stopped; in one process, raise `error` if any"
+    "Distributed: every process raises the first error any of them met (its own, where it met one), marked `agreed` (every process is raising it), so none waits for a process that has stopped; in one process, raise `error` if any"
     if rank_world()[1] == 1:
         if error is not None: raise error
         return
     errs = [None] * rank_world()[1]
     dist.all_gather_object(errs, None if error is None else str(error).strip().splitlines()[-1])
-    if error is not None: raise error
-    if first := next((e for e in errs if e), None): raise ValueError(first)
+    if error is None and (first := next((e for e in errs if e), None)): error = ValueError(first)
+    if error is not None:
+        error.agreed = True  # so the command line can wait for every process to report it before exiting
+        raise error
 
 # %% ../nbs/06_distributed.ipynb #c7b4a250
 class GANDistributed(Callback):
