@@ -2,7 +2,7 @@
 global batch, every process ends with the same weights and random states, a negative control shows the comparison can fail,
 and the command line under torchrun writes only from rank 0, resumes exactly (on another number of processes too) and stops every
 process on a bad option. Each torchrun is bounded by a timeout, so a hung process fails the test instead of the suite."""
-import json, os, shutil, subprocess, sys
+import json, os, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from safetensors import safe_open
@@ -134,7 +134,9 @@ def test_a_bad_option_stops_every_process(straight, tmp_path, bad, message, scri
     r = fastgan_torchrun(2, *SMALL2, '--epochs', '2', *bad, '--overwrite', '--out', out, script=script)
     assert r.returncode != 0
     assert [l for l in r.stderr.splitlines() if l.startswith('fastgan train: error:')] == [f'fastgan train: error: {message}'] * 2, r.stderr[-3000:]
-    assert r.stderr.count('Traceback') == r.stderr.count('raise ChildFailedError(') and 'exitcode  : 2 ' in r.stderr  # the only traceback is torchrun's report of its child's exit 2
+    assert r.stderr.count('Traceback') == r.stderr.count('raise ChildFailedError(')  # the only traceback is torchrun's report of its failed children
+    codes = [int(c) for c in re.findall(r'exitcode\s*:\s*(-?\d+)', r.stderr)]
+    assert codes and 0 not in codes and 2 in codes, codes  # the first to exit said 2; torchrun may stop the other (-15) once it has written its line
     assert files(out) == before
 
 def test_two_nodes(tmp_path):
