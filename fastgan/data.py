@@ -345,7 +345,7 @@ class ImageDL(DataLoader):
         order = torch.tensor(list(samps), dtype=torch.long, device=x.device)  # one copy per epoch (a host sync on GPUs), not one per batch
         for idx in order.split(self.bs):  # images on a GPU: the batch is sliced there
             if len(idx) == self.bs or (len(idx) and not self.drop_last):
-                idx = idx.tensor_split(Shard.world)[Shard.rank]  # distributed: this process's part of the global batch, sliced before gathering
+                if Shard.world > 1: idx = idx.tensor_split(Shard.world)[Shard.rank]  # distributed: this process's part of the global batch, sliced before gathering
                 yield (x[idx],) if y is None else (x[idx], y[idx])
 
     def after_batch(self, b): return (to_float(b[0]), *b[1:])
